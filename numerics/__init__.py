@@ -1,0 +1,6 @@
+"""relucap.numerics: evaluation and experiment.
+
+mpmath (and python-flint's arb for certified enclosures) evaluates the expressions of
+``relucap.theory`` at any precision and dimension; numpy samples networks, perturbations and cells.
+"""
+from .network import ReLUNetwork, random_network

@@ -1,0 +1,18 @@
+"""relucap.theory: the objects and statements, in SymPy.
+
+Caps, crossings, cells and bounds are SymPy expressions with assumptions; every result is a
+registered :class:`Theorem` (``THEOREMS``, ``theorem(id)``).  Nothing here samples or imports numpy.
+
+>>> from relucap import theory
+>>> theory.kurkova_bound(1000, 1000, 0.2, 1)
+1000*exp(-20.0)
+"""
+from . import symbols
+from .caps import (CapMeasure, ball_bound, ball_slice_density, cap_asymptotic, cap_density,
+                   cap_lower_bound, cap_measure, crossing_probability, gaussian_crossing,
+                   tail_bound, tail_bound_simple)
+from .registry import PROOFS_NOTES, THEOREMS, Range, Theorem, register, theorem
+from .robustness import (FORMS, kurkova_bound, max_radius, max_units, min_dimension, min_distance,
+                         misclassification_lower_bound, robustness, vacuity_condition)
+from .tools import latex, lambdify, series_in_inverse
+from . import statements  # noqa: E402  (registers the results of THEORY.md §1-4)

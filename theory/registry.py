@@ -1,0 +1,129 @@
+"""The registry of theorems: one object per result, with its five faces (DESIGN.md).
+
+1. ``id`` and ``source``;
+2. ``hypotheses``: SymPy relations that must hold (besides the symbols' own assumptions);
+3. ``statement``: a SymPy relation, or a chain of them (``And``), printable as LaTeX;
+4. an evaluator: every side of the statement is an expression that ``relucap.numerics.evaluate``
+   computes at any precision and dimension (sides that are probabilities of random events, such
+   as the failure probability of a network, are checked by sampling instead);
+5. checks: ``domain`` tells property tests where to draw points, ``numeric_check`` names the
+   sampling check in ``relucap.numerics`` (a dotted path, resolved lazily so that this layer
+   imports nothing from the layers above), and ``note`` names the proof note.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy
+
+__all__ = ["Range", "Theorem", "THEOREMS", "register", "theorem", "hypotheses", "PROOFS_NOTES"]
+
+# proofs_notes/ sits beside theory/ in the repository (theory/ is installed as relucap.theory).
+PROOFS_NOTES = Path(__file__).resolve().parent.parent / "proofs_notes"
+
+
+@dataclass(frozen=True)
+class Range:
+    """Where a property test draws a variable: ``[lo, hi]``, linearly or log-uniformly, optionally
+    integer-valued.  Open ends exclude the endpoint itself (draws are nudged inside)."""
+
+    lo: object
+    hi: object
+    log: bool = False
+    integer: bool = False
+    open_lo: bool = False
+    open_hi: bool = False
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A registered result.  ``statement`` is a Relational or an ``And`` of Relationals (a chain)."""
+
+    id: str
+    title: str
+    source: str
+    statement: sympy.Basic
+    hypotheses: tuple = ()
+    domain: dict = field(default_factory=dict)
+    note: str = ""
+    kind: str = "theorem"           # theorem | lemma | corollary | identity | definition | conjecture
+    derived: bool = False           # marked (derive) in THEORY.md: a full derivation is in the note
+    numeric_check: str | None = None  # "module:function" in relucap.numerics, a sampling check
+    sampled: tuple = ()             # symbols whose value comes from sampling, not from evaluation
+
+    @property
+    def relations(self):
+        """The statement's relations, in order (a chain ``a <= b <= c`` gives two)."""
+        if isinstance(self.statement, sympy.And):
+            return tuple(self.statement.args)
+        return (self.statement,)
+
+    @property
+    def symbols(self):
+        """Free symbols of the statement and hypotheses, sorted by name."""
+        syms = set(self.statement.free_symbols)
+        for h in self.hypotheses:
+            syms |= h.free_symbols
+        return tuple(sorted(syms, key=lambda s: s.name))
+
+    @property
+    def evaluable_relations(self):
+        """Relations whose both sides are closed-form expressions (no sampled quantity)."""
+        return tuple(r for r in self.relations if not (r.free_symbols & set(self.sampled)))
+
+    def latex(self):
+        """The statement in LaTeX, with its hypotheses after a comma."""
+        body = sympy.latex(self.statement)
+        if self.hypotheses:
+            body += r", \quad " + r",\ ".join(sympy.latex(h) for h in self.hypotheses)
+        return body
+
+    @property
+    def note_path(self):
+        return PROOFS_NOTES / self.note if self.note else None
+
+    def has_note(self):
+        p = self.note_path
+        return bool(p and p.is_file() and p.stat().st_size > 200)
+
+    def __repr__(self):
+        return f"Theorem({self.id!r}: {self.title})"
+
+
+def hypotheses(text: str) -> tuple:
+    """Hypotheses written as text, ``"d >= 2, t > 0, r > a"``, parsed over the registry's symbols and
+    kept unevaluated: ``a > 0`` stays visible even though the symbol ``a`` is declared positive."""
+    from sympy.parsing.sympy_parser import parse_expr
+
+    from . import symbols
+
+    names = {k: v for k, v in vars(symbols).items() if isinstance(v, (sympy.Basic, sympy.IndexedBase))}
+    names["sqrt"] = sympy.sqrt
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text + ","):   # split on top-level commas only
+        depth += ch in "([" 
+        depth -= ch in ")]"
+        if ch == "," and depth == 0:
+            out.append(parse_expr(text[start:i].strip(), local_dict=names, evaluate=False))
+            start = i + 1
+    return tuple(out)
+
+
+THEOREMS: dict[str, Theorem] = {}
+
+
+def register(thm: Theorem) -> Theorem:
+    """Add a theorem to the registry; ids are unique."""
+    if thm.id in THEOREMS:
+        raise ValueError(f"theorem id {thm.id!r} is already registered")
+    THEOREMS[thm.id] = thm
+    return thm
+
+
+def theorem(id: str) -> Theorem:
+    """The registered theorem with this id."""
+    try:
+        return THEOREMS[id]
+    except KeyError:
+        raise KeyError(f"no theorem {id!r}; registered: {', '.join(sorted(THEOREMS))}") from None
