@@ -1,0 +1,228 @@
+"""Evaluate any ``relucap.theory`` expression or relation at any precision and dimension.
+
+This is the evaluator face of every theorem: ``CapMeasure`` goes to :func:`relucap.numerics.cap`
+(valid at any ``d``), everything else to mpmath; sums over units are expanded for the given number
+of units; integrals go to mpmath quadrature.  Relations are judged *holds*, *fails* or *undecided*
+(too close to call at the precision used), never a bare bool.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from relucap.theory.caps import CapMeasure
+
+from . import validate
+
+__all__ = ["evaluate", "judge", "Verdict", "HOLDS", "FAILS", "UNDECIDED", "SYMBOLIC"]
+
+HOLDS, FAILS, UNDECIDED, SYMBOLIC = "holds", "fails", "undecided", "symbolic"
+
+
+def _cap(d, t):
+    """``CapMeasure`` for lambdified code: C_d(t) at the caller's precision, any d, any real t."""
+    from .cap import cap
+
+    if t >= 1:
+        return mpmath.mpf(0)
+    if t <= -1:
+        return mpmath.mpf(1)
+    return cap(_as_int(d), t, dps=mpmath.mp.dps)
+
+
+def _as_int(d):
+    if isinstance(d, int):
+        return d
+    if isinstance(d, mpmath.mpf) and d == mpmath.floor(d):
+        return int(d)
+    raise ValueError(f"the dimension in C_d(t) must be an integer, got {d}")
+
+
+def _key(k):
+    return k.name if isinstance(k, (sympy.Symbol, sympy.IndexedBase)) else str(k)
+
+
+def _prepare(expr, values):
+    """Substitute integer bounds of sums, expand them, and name each indexed distance a symbol.
+
+    Returns (expression, ordered argument symbols, argument values)."""
+    values = {_key(k): v for k, v in values.items()}
+    expr = sympy.sympify(expr)
+    if expr.has(sympy.Sum):
+        ints = {s: int(values[s.name]) for s in expr.free_symbols
+                if isinstance(s, sympy.Symbol) and s.is_integer and s.name in values}
+        expr = expr.subs(ints).replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.doit())
+    arg_syms, arg_vals = [], []
+    for ind in sorted(expr.atoms(sympy.Indexed), key=str):
+        base, idx = ind.base.label.name, int(ind.indices[0])
+        if base not in values:
+            raise ValueError(f"no value for {base}; pass a list for {base}[1..]")
+        seq = values[base]
+        if not 1 <= idx <= len(seq):
+            raise ValueError(f"{base} has {len(seq)} values, the expression needs {base}[{idx}]")
+        sym = sympy.Symbol(f"{base}_{idx}")
+        expr = expr.subs(ind, sym)
+        arg_syms.append(sym)
+        arg_vals.append(seq[idx - 1])
+    for sym in sorted(expr.free_symbols, key=lambda s: s.name):
+        if sym in arg_syms:
+            continue
+        if sym.name not in values:
+            raise ValueError(f"no value given for the symbol {sym.name}")
+        arg_syms.append(sym)
+        arg_vals.append(values[sym.name])
+    return expr, tuple(arg_syms), arg_vals
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(expr, args):
+    return sympy.lambdify(args, expr, modules=[{"CapMeasure": _cap}, "mpmath"])
+
+
+def _number(v):
+    """Exact integers stay ints (dimensions like 10**30 lose nothing); the rest become mpf at the
+    working precision."""
+    if isinstance(v, bool):
+        raise TypeError("a value must be a number, not a bool")
+    if isinstance(v, int):
+        return v
+    if isinstance(v, sympy.Basic):
+        if v.is_Integer:
+            return int(v)
+        return mpmath.mpf(sympy.N(v, mpmath.mp.dps + 5))
+    if isinstance(v, str):
+        return mpmath.mpf(v) if not v.strip().lstrip("-").isdigit() else int(v)
+    return mpmath.mpf(v)
+
+
+def _guard_digits(vals):
+    # Relative rounding of an input x costs |x| units in an exponent such as d t^2 / 2: keep
+    # log10 of the largest magnitude as extra digits.
+    big = 1
+    for v in vals:
+        try:
+            big = max(big, abs(int(mpmath.log10(abs(mpmath.mpf(v)) + 1))) if v else 1)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return 10 + big
+
+
+def evaluate(expr, values, *, dps=30):
+    """Value of a theory expression at ``values`` (a dict from symbol or name to a number, or to a
+    list for an indexed family such as the distances ``alpha[j]``), as an mpf with ``dps`` digits.
+
+    >>> from relucap.theory import kurkova_bound
+    >>> from relucap.theory.symbols import n, d, a, r
+    >>> evaluate(kurkova_bound(n, d, a, r), {"n": 1000, "d": 1000, "a": "0.2", "r": 1}, dps=20)
+    mpf('2.0611536224385578279651e-6')
+    """
+    dps = validate.dps(dps)
+    e, args, vals = _prepare(expr, values)
+    with mpmath.workdps(dps + _guard_digits(vals)):
+        nums = [_number(v) for v in vals]
+        fn = _compiled(e, args)
+        out = fn(*nums)
+        if isinstance(out, (bool, sympy.logic.boolalg.BooleanAtom)):
+            return bool(out)
+        out = mpmath.mpf(out) if not isinstance(out, mpmath.mpc) else out
+    with mpmath.workdps(dps):
+        return +out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one relation at one point: ``status`` is holds / fails / undecided /
+    symbolic (a limit, proved by SymPy rather than evaluated); ``margin`` is the signed relative
+    margin (positive when the relation holds); ``lhs``/``rhs`` are the values of its sides."""
+
+    relation: object
+    status: str
+    margin: object = None
+    lhs: object = None
+    rhs: object = None
+    dps: int = 0
+
+    def __bool__(self):
+        raise TypeError("a Verdict is not a bool: compare .status with HOLDS, FAILS or UNDECIDED")
+
+
+def _relative(x, y):
+    scale = max(abs(x), abs(y))
+    return (y - x) / scale if scale else mpmath.mpf(0)
+
+
+def judge(relation, values, *, dps=50, tol_digits=None):
+    """Judge a relation (``<=``, ``<``, ``>=``, ``>``, ``Eq``, ``Equivalent``) at a point.
+
+    The sides are evaluated with ``dps`` digits; a relative margin within ``10**-tol_digits``
+    (default ``dps - 8``) of zero is *undecided*: an equality holds there, an inequality cannot be
+    called either way.
+    """
+    dps = validate.dps(dps)
+    tol = mpmath.mpf(10) ** -(tol_digits if tol_digits is not None else max(dps - 8, 3))
+    if relation.has(sympy.Limit):
+        return Verdict(relation, SYMBOLIC, dps=dps)
+    if isinstance(relation, sympy.Equivalent):
+        parts = [judge(arg, values, dps=dps, tol_digits=tol_digits) for arg in relation.args]
+        if any(p.status == UNDECIDED for p in parts):
+            return Verdict(relation, UNDECIDED, dps=dps)
+        truths = {p.status == HOLDS for p in parts}
+        margin = min(abs(p.margin) for p in parts)
+        return Verdict(relation, HOLDS if len(truths) == 1 else FAILS, margin if len(truths) == 1 else -margin,
+                       dps=dps)
+    lhs = evaluate(relation.lhs, values, dps=dps)
+    rhs = evaluate(relation.rhs, values, dps=dps)
+    with mpmath.workdps(dps):
+        if isinstance(relation, sympy.Eq):
+            m = -abs(_relative(lhs, rhs))
+            status = HOLDS if -m <= tol else FAILS
+        else:
+            m = _relative(lhs, rhs) if isinstance(relation, (sympy.Le, sympy.Lt)) else _relative(rhs, lhs)
+            status = HOLDS if m > tol else FAILS if m < -tol else UNDECIDED
+    return Verdict(relation, status, m, lhs, rhs, dps)
+
+
+def domain_point(domain, u, *, dps=50, lengths=None):
+    """A point of a theorem's ``domain`` from numbers ``u[name]`` in [0, 1] (one per variable; for an
+    indexed family such as ``alpha`` a list), mapping each through its :class:`Range` in order, so
+    that later bounds may depend on earlier values (``Range(0, r)``).  Open ends are nudged inside
+    by one part in ``10**(dps//2)``.  Used by the property tests and by ``relucap theorems``.
+    """
+    point = {}
+    nudge = mpmath.mpf(10) ** -(dps // 2)
+
+    def bound(value):
+        expr = sympy.sympify(value)
+        if expr.free_symbols:
+            return evaluate(expr, point, dps=dps)
+        return mpmath.mpf(sympy.N(expr, dps + 5)) if not expr.is_Integer else mpmath.mpf(int(expr))
+
+    def draw(rng, x):
+        lo, hi = bound(rng.lo), bound(rng.hi)
+        x = mpmath.mpf(x)
+        if rng.open_lo:
+            x = max(x, nudge)
+        if rng.open_hi:
+            x = min(x, 1 - nudge)
+        if rng.log:
+            v = mpmath.exp(mpmath.log(lo) + x * (mpmath.log(hi) - mpmath.log(lo)))
+        else:
+            v = lo + x * (hi - lo)
+        if rng.integer:
+            v = int(mpmath.nint(v))
+            v = min(max(v, int(mpmath.ceil(lo))), int(mpmath.floor(hi)))
+        return v
+
+    with mpmath.workdps(dps + 10):
+        for name, rng in domain.items():
+            ux = u.get(name, 0.5) if isinstance(u, dict) else u
+            if name == "alpha" or isinstance(ux, (list, tuple)):
+                count = (lengths or {}).get(name) or int(point.get("n", 1))
+                xs = ux if isinstance(ux, (list, tuple)) else [ux] * count
+                point[name] = [draw(rng, x) for x in xs[:count]]
+            else:
+                point[name] = draw(rng, ux)
+    return point

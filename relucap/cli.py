@@ -1,0 +1,75 @@
+"""The ``relucap`` command line (DESIGN.md: a contract that scripts and tests rely on).
+
+Every command takes ``--json`` and then prints one JSON object on stdout, numbers as decimal
+strings.  Bad arguments exit with status 2 and one line on stderr naming the argument.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from . import output
+
+# Commands defined in their own modules: each has ``add_parser(subparsers)``.
+COMMAND_MODULES = ("relucap.commands_basic", "relucap.commands_table", "relucap.commands_check",
+                   "relucap.commands_lipschitz", "relucap.commands_conjecture",
+                   "relucap.commands_report")
+
+
+class UsageError(Exception):
+    """A bad command-line argument: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser():
+    parser = _Parser(prog="relucap", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:    # not written yet
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def common(p):
+    """Options every command takes."""
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        result = args.func(args)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as exc:
+        print(f"relucap: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    if result is None:
+        return 0
+    payload, text, status = result if len(result) == 3 else (*result, 0)
+    if getattr(args, "json", False):
+        print(json.dumps(output.jsonable(payload), indent=2))
+    else:
+        print(text)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
