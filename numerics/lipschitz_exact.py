@@ -1,0 +1,358 @@
+"""Cells of a ReLU network as polyhedra, and the exact Lipschitz constant over them.
+
+``Lip_p(Phi) = max over cells of positive volume of ||g(P)||_{p'}`` where ``g(P) = W_L D_L W_{L-1}
+... D_1 W_0`` is the constant gradient of the cell with activation pattern ``P``
+(proofs_notes/lipschitz_exact.md).  Two exact routes:
+
+- :func:`enumerate_cells`: every cell of positive volume, by a depth-first search over the units
+  (layer by layer) in which a node is a partial pattern whose open polyhedron is non-empty.  A
+  child inherits its parent's witness point when that point already lies on the child's side, or
+  takes one from a pool of sampled points; only otherwise a linear program (HiGHS) decides.
+- :func:`milp_max`: for ``p = 1`` and ``p = inf`` one mixed-integer program (HiGHS) over the
+  pattern, the point and the sign vector of the dual norm.
+
+Positive volume is decided with a margin: in homogeneous coordinates ``(y, tau)`` in the box
+``[-1, 1]^d x [0, 1]`` a pattern is accepted when every unit keeps its sign with margin
+``> tol`` (rows normalised to unit length).  Cells thinner than that are not seen; for networks
+in general position the default ``tol = 1e-9`` is far below the thinnest cell.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+
+import numpy as np
+from scipy.optimize import LinearConstraint, linprog, milp
+
+__all__ = ["dual_exponent", "dual_norm", "local_forms", "pattern_gradient", "cell_witness",
+           "cell_count_bound", "enumerate_cells", "milp_max", "batch_gradients"]
+
+LP_TOL = 1e-9
+
+
+def dual_exponent(p):
+    """``p'`` with ``1/p + 1/p' = 1`` for ``p`` in {1, 2, inf}."""
+    return {1: math.inf, 2: 2, math.inf: 1}[p]
+
+
+def dual_norm(g, p):
+    """``||g||_{p'}`` along the last axis."""
+    q = dual_exponent(p)
+    return np.linalg.norm(g, ord=q, axis=-1)
+
+
+def local_forms(net, pattern):
+    """Affine pre-activations on the cell of ``pattern``: ``[(A_1, c_1), ..., (A_L, c_L)]`` for the
+    hidden layers (``A_l`` of shape ``N_l x d``; layer ``l`` depends only on the pattern of the
+    layers below it) and ``(g, c_out)`` for the output."""
+    A, c = net.weights[0], net.biases[0]
+    forms = []
+    for l in range(1, len(net.weights)):
+        forms.append((A, c))
+        P = np.asarray(pattern[l - 1], dtype=bool)
+        A = net.weights[l] @ (P[:, None] * A)
+        c = net.weights[l] @ (P * c) + net.biases[l]
+    return forms, (A[0], float(c[0]))
+
+
+def pattern_gradient(net, pattern):
+    """The gradient ``g(P)`` of the cell with activation pattern ``P`` (list of boolean arrays)."""
+    g = net.weights[-1][0]
+    for l in range(len(net.weights) - 2, -1, -1):
+        g = (g * np.asarray(pattern[l], dtype=bool)) @ net.weights[l]
+    return g
+
+
+def batch_gradients(net, X):
+    """Gradients at a batch of points ``X`` (M x d), one backward pass for all."""
+    Z = net.preactivations(X)[:-1]
+    G = np.broadcast_to(net.weights[-1][0], (X.shape[0], net.weights[-1].shape[1]))
+    for l in range(len(Z) - 1, -1, -1):
+        G = (G * (Z[l] > 0)) @ net.weights[l]
+    return G
+
+
+def _lp_margin(rows, d):
+    """Max margin ``t`` of ``rows @ (y, tau) >= t`` over ``y in [-1,1]^d, tau in [t, 1]``.
+
+    ``rows`` are the signed, normalised ``(a, c)`` of each constraint ``s (a.x + c) > 0``.
+    Returns ``(t, x)`` with ``x = y / tau`` a point strictly inside (``None`` when ``t <= 0``)."""
+    m = rows.shape[0]
+    # variables (y_1..y_d, tau, t); minimise -t
+    cost = np.zeros(d + 2)
+    cost[-1] = -1.0
+    A_ub = np.zeros((m + 1, d + 2))
+    A_ub[:m, :d + 1] = -rows
+    A_ub[:m, -1] = 1.0
+    A_ub[m, d] = -1.0          # t <= tau: keeps the witness a finite point
+    A_ub[m, -1] = 1.0
+    bounds = [(-1.0, 1.0)] * d + [(0.0, 1.0), (0.0, 1.0)]
+    res = linprog(cost, A_ub=A_ub, b_ub=np.zeros(m + 1), bounds=bounds, method="highs",
+                  options={"presolve": False})    # tiny LPs: presolve costs more than it saves
+    if res.status != 0:
+        raise RuntimeError(f"HiGHS failed on a cell LP ({res.message})")
+    t = float(res.x[-1])
+    if t <= 0:
+        return t, None
+    return t, res.x[:d] / res.x[d]
+
+
+def _signed_rows(A, c, s):
+    """Rows ``s (a, c) / ||(a, c)||``; zero rows are returned as zeros (no constraint)."""
+    R = np.hstack([A, c[:, None]]) * np.asarray(s, dtype=float)[:, None]
+    norms = np.linalg.norm(R, axis=1)
+    return R / np.where(norms > 0, norms, 1.0)[:, None], norms > 0
+
+
+def cell_witness(net, pattern, *, tol=LP_TOL):
+    """``(margin, x)``: whether the cell of ``pattern`` has positive volume, decided by one LP.
+
+    ``x`` is a point strictly inside (its pattern is ``pattern``) or ``None``.  A unit whose local
+    pre-activation is identically zero must be inactive (ReLU(0) = 0, ``net.pattern`` says False)."""
+    forms, _ = local_forms(net, pattern)
+    rows = []
+    for (A, c), P in zip(forms, pattern):
+        P = np.asarray(P, dtype=bool)
+        R, live = _signed_rows(A, c, np.where(P, 1.0, -1.0))
+        if (P & ~live).any():
+            return 0.0, None
+        rows.append(R[live])
+    t, x = _lp_margin(np.vstack(rows), net.weights[0].shape[1])
+    return (t, x) if t > tol else (t, None)
+
+
+def cell_count_bound(net):
+    """An upper bound on the number of cells: ``prod_l sum_{i <= d} C(N_l, i)`` (each layer's
+    hyperplanes cut each region of the layers below into at most that many pieces, Zaslavsky)."""
+    d = net.weights[0].shape[1]
+    total = 1
+    for N in net.widths:
+        total *= sum(math.comb(N, i) for i in range(min(d, N) + 1))
+    return total
+
+
+def _pool(net, rng, size):
+    """Sampled points at several scales, with their flat pre-activations (size x n_hidden)."""
+    d = net.weights[0].shape[1]
+    W0, b0 = net.weights[0], net.biases[0]
+    offsets = np.abs(b0) / np.maximum(np.linalg.norm(W0, axis=1), 1e-300)
+    r0 = float(np.median(offsets)) if offsets.any() else 1.0
+    scales = r0 * np.array([0.05, 0.3, 1.0, 3.0, 30.0])
+    per = -(-size // len(scales))
+    X = np.vstack([s * rng.standard_normal((per, d)) for s in scales])
+    Z = np.hstack(net.preactivations(X)[:-1])
+    return X, Z
+
+
+def enumerate_cells(net, *, max_cells=20000, tol=LP_TOL, pool=20000, rng=0):
+    """All cells of positive volume of ``net``.
+
+    Returns a dict with ``patterns`` (boolean matrix, one row per cell, flat over the hidden units),
+    ``witnesses`` (a point strictly inside each cell), ``lps`` (linear programs solved) and
+    ``bound`` (:func:`cell_count_bound`).  Raises ``ValueError`` when the bound exceeds
+    ``max_cells``.
+    """
+    bound = cell_count_bound(net)
+    if bound > max_cells:
+        raise ValueError(f"network too large for exact enumeration: up to {bound} cells "
+                         f"(widths {net.widths}, d = {net.weights[0].shape[1]}) exceeds the limit "
+                         f"max_cells = {max_cells}")
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    d = net.weights[0].shape[1]
+    widths = net.widths
+    n = sum(widths)
+    offsets = np.cumsum((0,) + widths)
+    layer_of = np.repeat(np.arange(len(widths)), widths)
+    X, Z = _pool(net, rng, pool)
+    signs = np.zeros(n)
+    rows = np.zeros((n, d + 1))
+    live = np.zeros(n, dtype=bool)
+    forms = [None] * len(widths)
+    patterns, witnesses = [], []
+    lps = 0
+    # stack items: (m, s, R_m, live_m, x, pool indices): unit m - 1 takes sign s, row R_m
+    stack = [(0, 0.0, None, False, np.zeros(d), np.arange(X.shape[0]))]
+    while stack:
+        m, s, R, is_live, x, idx = stack.pop()
+        if m > 0:
+            signs[m - 1], rows[m - 1], live[m - 1] = s, R, is_live
+        if m == n:
+            patterns.append(signs > 0)
+            witnesses.append(x)
+            continue
+        l = layer_of[m]
+        k = m - offsets[l]
+        if k == 0:
+            pat = [signs[offsets[i]:offsets[i + 1]] > 0 for i in range(l)]
+            A, c = net.weights[0], net.biases[0]
+            for i in range(l):
+                A = net.weights[i + 1] @ (pat[i][:, None] * A)
+                c = net.weights[i + 1] @ (pat[i] * c) + net.biases[i + 1]
+            forms[l] = (A, c)
+        a, c = forms[l][0][k], forms[l][1][k]
+        scale = math.hypot(float(np.linalg.norm(a)), c)
+        if scale == 0.0:            # identically zero here: inactive, no constraint
+            stack.append((m + 1, -1.0, np.zeros(d + 1), False, x, idx))
+            continue
+        row = np.append(a, c) / scale
+        zx = float(a @ x + c)
+        zpool = Z[idx, m]
+        for sgn in (1.0, -1.0):
+            if sgn * zx > 1e-12 * (float(np.abs(a) @ np.abs(x)) + abs(c)):
+                wit, sub = x, idx[sgn * zpool > 0]
+            else:
+                sub = idx[sgn * zpool > 0]
+                if sub.size:
+                    wit = X[sub[0]]
+                else:
+                    cons = np.vstack([rows[:m][live[:m]], sgn * row])
+                    lps += 1
+                    t, wit = _lp_margin(cons, d)
+                    if t <= tol:
+                        continue
+            stack.append((m + 1, sgn, sgn * row, True, wit, sub))
+        if len(patterns) > max_cells:       # cannot happen when the bound holds; a guard
+            raise RuntimeError("cell enumeration exceeded its own bound")
+    P = np.array(patterns, dtype=bool).reshape(-1, n)
+    return {"patterns": P, "witnesses": np.array(witnesses).reshape(-1, d), "lps": lps,
+            "bound": bound, "widths": widths}
+
+
+def split_pattern(flat, widths):
+    """A flat boolean pattern as the list of per-layer arrays."""
+    offsets = np.cumsum((0,) + tuple(widths))
+    return [flat[offsets[i]:offsets[i + 1]] for i in range(len(widths))]
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS's MIP solver prints debugging lines on file descriptor 1 from C++, which would
+    corrupt ``--json`` output; send them to /dev/null while it runs."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):     # stdout replaced (pytest capture, IDEs)
+        fd = 1
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _interval_bounds(net):
+    """Pre-activation bounds over ``y in [-1,1]^d, tau in [0,1]`` and tangent bounds for
+    ``sigma in [-1,1]^d``, layer by layer (interval arithmetic)."""
+    zb, tb = [], []
+    W0, b0 = net.weights[0], net.biases[0]
+    absrow = np.abs(W0).sum(axis=1)
+    U, L = absrow + np.maximum(b0, 0), -absrow + np.minimum(b0, 0)
+    B = absrow.copy()
+    zb.append((L, U))
+    tb.append(B)
+    for l in range(1, len(net.weights) - 1):
+        W, b = net.weights[l], net.biases[l]
+        hU = np.maximum(zb[-1][1], 0)
+        U = np.maximum(W, 0) @ hU + np.maximum(b, 0)
+        L = np.minimum(W, 0) @ hU + np.minimum(b, 0)
+        B = np.abs(W) @ tb[-1]
+        zb.append((L, U))
+        tb.append(B)
+    return zb, tb
+
+
+def milp_max(net, p, *, margin=1e-6, time_limit=60.0):
+    """``max over cells of ||g||_{p'}`` for ``p = 1`` or ``inf`` as one mixed-integer program.
+
+    Variables: the point in homogeneous coordinates ``(y, tau)``, per hidden unit its
+    pre-activation ``z``, output ``h``, state ``delta`` (binary), tangent ``v`` and ``u = delta v``,
+    and the direction ``sigma`` (``p = inf``: ``sigma in {-1,1}^d``, giving ``||g||_1``;
+    ``p = 1``: ``sigma = +-e_i``, giving ``||g||_inf``).  The objective is ``sigma . g``.  A unit is
+    active with ``z >= eps`` and inactive with ``z <= -eps`` (``eps = margin`` times the unit's
+    range), so only cells of positive volume count.  Returns a dict with ``value``, ``pattern``,
+    ``point`` (``None`` when the optimum sits at infinity), ``status``.
+    """
+    if p not in (1, math.inf):
+        raise ValueError(f"the mixed-integer formulation needs p = 1 or p = inf, got p = {p}")
+    d = net.weights[0].shape[1]
+    widths = net.widths
+    nsig = d if p == math.inf else 2 * d
+    nv = d + 1 + nsig + 5 * sum(widths)
+    iy, itau, isig = 0, d, d + 1
+    base = d + 1 + nsig
+    blocks = []
+    for N in widths:
+        blocks.append({k: base + j * N + np.arange(N) for j, k in enumerate("zhduv")})
+        base += 5 * N
+    zb, tb = _interval_bounds(net)
+    rows, lo, hi = [], [], []
+
+    def add(coefs, lb, ub):
+        r = np.zeros(nv)
+        for idx, val in coefs:
+            np.add.at(r, idx, val)
+        rows.append(r)
+        lo.append(lb)
+        hi.append(ub)
+
+    lb_v = np.full(nv, -np.inf)
+    ub_v = np.full(nv, np.inf)
+    lb_v[iy:iy + d], ub_v[iy:iy + d] = -1, 1
+    lb_v[itau], ub_v[itau] = 0, 1
+    lb_v[isig:isig + nsig], ub_v[isig:isig + nsig] = 0, 1
+    integrality = np.zeros(nv)
+    integrality[isig:isig + nsig] = 1
+    for l, (blk, N) in enumerate(zip(blocks, widths)):
+        L, U = zb[l]
+        B = tb[l]
+        eps = margin * np.maximum(U - L, 1e-300) / 2
+        lb_v[blk["z"]], ub_v[blk["z"]] = L, U
+        lb_v[blk["h"]], ub_v[blk["h"]] = 0, np.maximum(U, 0)
+        lb_v[blk["d"]], ub_v[blk["d"]] = 0, 1
+        integrality[blk["d"]] = 1
+        lb_v[blk["v"]], ub_v[blk["v"]] = -B, B
+        lb_v[blk["u"]], ub_v[blk["u"]] = -B, B
+        W, b = net.weights[l], net.biases[l]
+        for j in range(N):
+            z, h, dl, u, v = (blk[k][j] for k in "zhduv")
+            if l == 0:
+                add([(z, 1.0), (np.arange(d), -W[j]), (itau, -b[j])], 0, 0)
+                if p == math.inf:     # sigma = 2 s - 1
+                    add([(v, 1.0), (isig + np.arange(d), -2 * W[j])], -W[j].sum(), -W[j].sum())
+                else:                 # sigma = a - b
+                    add([(v, 1.0), (isig + np.arange(d), -W[j]), (isig + d + np.arange(d), W[j])], 0, 0)
+            else:
+                prev = blocks[l - 1]
+                add([(z, 1.0), (prev["h"], -W[j]), (itau, -b[j])], 0, 0)
+                add([(v, 1.0), (prev["u"], -W[j])], 0, 0)
+            add([(z, 1.0), (dl, -(eps[j] - L[j]))], L[j], np.inf)        # active => z >= eps
+            add([(z, 1.0), (dl, -(U[j] + eps[j]))], -np.inf, -eps[j])    # inactive => z <= -eps
+            add([(h, 1.0), (z, -1.0)], 0, np.inf)
+            add([(h, 1.0), (z, -1.0), (dl, -L[j])], -np.inf, -L[j])
+            add([(h, 1.0), (dl, -max(U[j], 0))], -np.inf, 0)
+            add([(u, 1.0), (v, -1.0), (dl, B[j])], -np.inf, B[j])
+            add([(u, 1.0), (v, -1.0), (dl, -B[j])], -B[j], np.inf)
+            add([(u, 1.0), (dl, -B[j])], -np.inf, 0)
+            add([(u, 1.0), (dl, B[j])], 0, np.inf)
+    if p == 1:
+        add([(isig + np.arange(2 * d), 1.0)], 1, 1)
+    cost = np.zeros(nv)
+    cost[blocks[-1]["u"]] = -net.weights[-1][0]
+    with _quiet_stdout():
+        res = milp(cost, integrality=integrality, bounds=(lb_v, ub_v),
+                   constraints=LinearConstraint(np.array(rows), lo, hi),
+                   options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9})
+    if res.status != 0 or res.x is None:
+        raise RuntimeError(f"HiGHS MILP did not reach a proved optimum (status {res.status}: "
+                           f"{res.message}); raise time_limit (now {time_limit} s)")
+    sol = res.x
+    pattern = [sol[blk["d"]] > 0.5 for blk in blocks]
+    tau = sol[itau]
+    point = sol[:d] / tau if tau > 1e-12 else None
+    return {"value": -float(res.fun), "pattern": pattern, "point": point, "status": res.message,
+            "binaries": int(integrality.sum()), "dual_bound": -float(getattr(res, "mip_dual_bound", res.fun))}
