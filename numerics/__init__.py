@@ -4,6 +4,7 @@ mpmath (and python-flint's arb for certified enclosures) evaluates the expressio
 ``relucap.theory`` at any precision and dimension; numpy samples networks, perturbations and cells.
 """
 from .network import ReLUNetwork, random_network
+from .lipschitz import LipschitzResult, lipschitz, upper_bounds
 from .cells import Cell
 from .perturb import random_inputs
 from .estimate import FailureEstimate, estimate_failure
