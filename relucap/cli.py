@@ -57,8 +57,12 @@ def main(argv=None):
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2
     except (ValueError, TypeError) as exc:
-        print(f"relucap: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        message = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"relucap: error: {message}", file=sys.stderr)
         return 2
+    except ArithmeticError as exc:      # ConvergenceError: a value we will not print unconverged
+        print(f"relucap: not converged: {(str(exc).splitlines() or [type(exc).__name__])[0]}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     if result is None:
