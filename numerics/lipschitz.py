@@ -29,7 +29,7 @@ import numpy as np
 
 from . import validate
 from .lipschitz_exact import (LP_TOL, batch_gradients, cell_witness, dual_norm, enumerate_cells,
-                              milp_max, pattern_gradient, split_pattern)
+                              local_forms, milp_max, pattern_gradient, split_pattern)
 from .network import ReLUNetwork, as_generator
 
 __all__ = ["LipschitzResult", "lipschitz", "lipschitz_lower", "lipschitz_upper", "lipschitz_exact",
@@ -99,8 +99,35 @@ def _backward_forward(net, pattern):
     return r, J
 
 
+def _ray_cross(net, x, u, target):
+    """A point in the cell of ``target`` (the pattern at ``x`` with flat unit ``u`` flipped) found
+    without an LP: along the normal of unit ``u``'s local hyperplane, when that hyperplane is the
+    first one the ray meets, step just past it.  ``None`` when this does not work."""
+    forms, _ = local_forms(net, net.pattern(x))
+    A = np.vstack([f[0] for f in forms])
+    z = A @ x + np.concatenate([f[1] for f in forms])
+    nu = float(np.linalg.norm(A[u]))
+    if nu == 0.0:
+        return None
+    direction = -np.sign(z[u]) * A[u] / nu
+    speed = A @ direction
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit = np.where(speed * z < 0, -z / speed, np.inf)
+    order = np.argsort(hit)
+    if order[0] != u:
+        return None
+    nxt = hit[order[1]] if len(hit) > 1 else 2 * hit[u] + 1.0
+    flat_target = np.concatenate(target)
+    for t in ((hit[u] + nxt) / 2, hit[u] * (1 + 1e-6) + 1e-12):
+        y = x + t * direction
+        if np.array_equal(np.concatenate(net.pattern(y)), flat_target):
+            return y
+    return None
+
+
 def _walk(net, p, pattern, x, *, steps, tries, tol):
-    """Greedy ascent over cells: move to the best single-unit flip whose cell is non-empty."""
+    """Greedy ascent over cells: move to the best single-unit flip whose cell is non-empty (a ray
+    step across the facet when it works, else an LP decides)."""
     g = pattern_gradient(net, pattern)
     best = dual_norm(g, p)
     lps = moves = 0
@@ -118,8 +145,10 @@ def _walk(net, p, pattern, x, *, steps, tries, tol):
             cand = flat.copy()
             cand[u] = ~cand[u]
             cand = split_pattern(cand, net.widths)
-            lps += 1
-            t, xw = cell_witness(net, cand, tol=tol)
+            xw = _ray_cross(net, x, u, cand)
+            if xw is None:
+                lps += 1
+                _, xw = cell_witness(net, cand, tol=tol)
             if xw is None:
                 continue
             pattern, x, g = cand, xw, g + deltas[u]
@@ -235,7 +264,7 @@ def upper_bounds(net, p=2):
     q = {1: math.inf, 2: 2, math.inf: 1}[p]
     out = {"product": float(np.linalg.norm(Ws[-1][0], q) * np.prod(ops))}
     rho = np.abs(Ws[-1][0])
-    split = []
+    split = [out["product"]]                 # k = L: the product itself
     for k in range(L - 1, -1, -1):           # rho_k = |W_L| ... |W_k|
         rho = rho @ np.abs(Ws[k])
         split.append(float(np.linalg.norm(rho, q) * np.prod(ops[:k])))

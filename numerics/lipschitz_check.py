@@ -1,0 +1,330 @@
+"""Sampling checks of [GHSV23, DFGSV25] and the bridge from Lipschitz constants to robustness.
+
+``lipschitz_sweep`` draws networks of the model of THEORY.md §6 (``init="he-fanout"``) over a grid
+of input dimensions ``d``, widths ``N``, depths ``L``, bias laws and ``p``; for each it computes a
+certified lower bound, a certified upper bound and, when the network is small enough, the exact
+constant.  It reports ``Lip/sqrt(d)`` and ``Lip/M_p`` (``M_p = E||g||_{p'}`` for ``p >= 2``,
+``E||g||_2`` below) with their spread, and least-squares exponents of ``d`` and ``N`` on log-log
+axes with t-intervals and bootstrap intervals.  Every network owns a child of
+``SeedSequence(seed)`` made by ``spawn``, so results do not depend on ``jobs``.
+
+``robustness_gap`` compares, for one network and input, the worst-case radius ``|Phi(x)|/Lip``
+with the radius at which random perturbations fail with probability ``delta`` ([K26]).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import integrate, stats
+from scipy.special import gammaln, ndtr
+
+from . import validate
+from .lipschitz import as_p, lipschitz
+from .lipschitz_exact import cell_count_bound
+from .network import random_network
+
+__all__ = ["LipschitzSweep", "lipschitz_sweep", "fit_exponent", "gaussian_norm_mean",
+           "robustness_gap", "check_shallow", "check_deep", "check_lp", "check_upper_bounds",
+           "check_exact"]
+
+
+def gaussian_norm_mean(d, q):
+    """``E ||g||_q`` for ``g`` standard Gaussian in ``R^d``, ``q`` in {1, 2, inf}."""
+    if q == 2:
+        return math.sqrt(2) * math.exp(gammaln((d + 1) / 2) - gammaln(d / 2))
+    if q == 1:
+        return d * math.sqrt(2 / math.pi)
+    # E max_i |g_i| = int_0^inf 1 - (2 Phi(t) - 1)^d dt
+    return integrate.quad(lambda t: 1 - (2 * ndtr(t) - 1) ** d, 0, np.inf, limit=200)[0]
+
+
+def typical_scale(d, p):
+    """``M_p``: the size [DFGSV25] attach to ``Lip_p``."""
+    return gaussian_norm_mean(d, {1: math.inf, 2: 2, math.inf: 1}[p] if p >= 2 else 2)
+
+
+@dataclass(frozen=True)
+class LipschitzSweep:
+    """The grid: ``dims`` with ``N = width_factor * d`` (at least ``min_width``), plus a width
+    sweep at ``width_dim`` over ``widths``; each configuration for every depth, bias law and p."""
+
+    dims: tuple = (2, 4, 8, 16, 32, 64)
+    width_factor: int = 4
+    min_width: int = 8
+    width_dim: int = 8
+    widths: tuple = (32, 64, 128, 256)
+    depths: tuple = (1,)
+    biases: tuple = ("gaussian",)
+    ps: tuple = (2,)
+    networks: int = 6
+    exact_cells: int = 2000        # exact constant when the cell bound is at most this
+    samples: int = 2048
+    restarts: int = 2
+    steps: int = 300
+    tries: int = 16
+
+    def __post_init__(self):
+        for v in self.dims:
+            validate.dimension(v, "dims")
+        for v in self.widths:
+            validate.count(v, "widths")
+        for v in self.depths:
+            validate.count(v, "depths")
+        for v in self.biases:
+            validate.choice(v, "biases", ("zero", "gaussian", "uniform"))
+        object.__setattr__(self, "ps", tuple(as_p(v) for v in self.ps))
+        validate.count(self.width_factor, "width_factor")
+        validate.count(self.networks, "networks", 2)
+        validate.dimension(self.width_dim, "width_dim")
+
+    def configs(self):
+        """``(axis, d, N, L, bias, p)`` for every configuration, in a fixed order."""
+        out = []
+        for L in self.depths:
+            for bias in self.biases:
+                for p in self.ps:
+                    for d in self.dims:
+                        out.append(("d", d, max(self.width_factor * d, self.min_width), L, bias, p))
+                    for N in self.widths:
+                        out.append(("N", self.width_dim, N, L, bias, p))
+        return out
+
+
+def _one_network(item):
+    axis, d, N, L, bias, p, seed, cfg = item
+    g = np.random.default_rng(seed)
+    net = random_network(d, (N,) * L, init="he-fanout", bias=bias, rng=g)
+    lo = lipschitz(net, method="lower", p=p, rng=g,
+                   samples=cfg["samples"], restarts=cfg["restarts"], steps=cfg["steps"],
+                   tries=cfg["tries"])
+    up = lipschitz(net, method="upper", p=p)
+    ex = None
+    if cell_count_bound(net) <= cfg["exact_cells"]:
+        ex = lipschitz(net, method="exact", p=p, max_cells=cfg["exact_cells"]).value
+    return {"axis": axis, "d": d, "N": N, "L": L, "bias": bias, "p": p, "lower": lo.value,
+            "upper": up.value, "upper_bound": up.method, "exact": ex, "M_p": typical_scale(d, p)}
+
+
+def fit_exponent(x, y, *, level=0.95, bootstrap=2000, rng=0):
+    """Least squares ``log y = a + b log x``: ``b``, its t-interval and a pairs-bootstrap interval."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    n = lx.size
+    X = np.column_stack([np.ones(n), lx])
+    coef, *_ = np.linalg.lstsq(X, ly, rcond=None)
+    resid = ly - X @ coef
+    s2 = resid @ resid / max(n - 2, 1)
+    se = math.sqrt(s2 / ((lx - lx.mean()) @ (lx - lx.mean())))
+    tq = stats.t.ppf(0.5 + level / 2, n - 2)
+    g = np.random.default_rng(rng)
+    boots = []
+    for _ in range(bootstrap):
+        i = g.integers(0, n, n)
+        if np.ptp(lx[i]) == 0:
+            continue
+        boots.append(np.polyfit(lx[i], ly[i], 1)[0])
+    lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2])
+    return {"exponent": float(coef[1]), "stderr": se, "t_interval": [float(coef[1] - tq * se),
+            float(coef[1] + tq * se)], "bootstrap_interval": [float(lo), float(hi)],
+            "level": level, "points": n}
+
+
+def _spread(v):
+    v = np.asarray(v, float)
+    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+            "min": float(v.min()), "max": float(v.max())}
+
+
+def _summarize(rows, level):
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["axis"], r["L"], r["bias"], r["p"]), []).append(r)
+    out = []
+    for (axis, L, bias, p), rs in groups.items():
+        key = "d" if axis == "d" else "N"
+        table = []
+        for v in sorted({r[key] for r in rs}):
+            sub = [r for r in rs if r[key] == v]
+            d = sub[0]["d"]
+            entry = {"d": d, "N": sub[0]["N"], "networks": len(sub),
+                     "lower_over_sqrt_d": _spread([r["lower"] / math.sqrt(d) for r in sub]),
+                     "upper_over_sqrt_d": _spread([r["upper"] / math.sqrt(d) for r in sub]),
+                     "lower_over_M_p": _spread([r["lower"] / r["M_p"] for r in sub]),
+                     "upper_bounds_used": sorted({r["upper_bound"] for r in sub})}
+            ex = [r["exact"] for r in sub if r["exact"] is not None]
+            if ex:
+                entry["exact_over_sqrt_d"] = _spread(np.array(ex) / math.sqrt(d))
+                entry["lower_equals_exact"] = sum(abs(r["lower"] - r["exact"]) <= 1e-9 * r["exact"]
+                                                  for r in sub if r["exact"] is not None)
+            table.append(entry)
+        xs = [r[key] for r in rs]
+        out.append({"axis": key, "L": L, "bias": bias, "p": p, "table": table,
+                    "fit_lower": fit_exponent(xs, [r["lower"] for r in rs], level=level),
+                    "fit_upper": fit_exponent(xs, [r["upper"] for r in rs], level=level)})
+    return out
+
+
+def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", progress=None, level=0.95):
+    """Run the sweep; returns ``{"config", "seed", "rows", "summary"}`` (see module docstring)."""
+    from .sweep import run_parallel
+
+    cfg = config or LipschitzSweep()
+    seed = validate.count(seed, "seed", 0)
+    configs = cfg.configs()
+    children = np.random.SeedSequence(seed).spawn(len(configs) * cfg.networks)
+    knobs = {k: getattr(cfg, k) for k in ("samples", "restarts", "steps", "tries", "exact_cells")}
+    items = [(*c, children[i * cfg.networks + k], knobs)
+             for i, c in enumerate(configs) for k in range(cfg.networks)]
+    rows = run_parallel(_one_network, items, jobs=jobs, backend=backend, progress=progress,
+                        label="lipschitz")
+    return {"config": asdict(cfg), "seed": seed, "rows": rows, "summary": _summarize(rows, level)}
+
+
+# ------------------------------------------------------------------------------ robustness bridge
+
+def _cap_radius(d, n, a, delta):
+    """``r`` with ``n C_d(a/r) = delta`` (exact cap measure), or ``None`` without numerics.cap."""
+    try:
+        from .cap import cap
+    except ImportError:
+        return None
+    import mpmath
+    target = mpmath.mpf(delta) / n
+    lo, hi = mpmath.mpf(0), mpmath.mpf(1)      # C_d(t) decreases in t
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if cap(d, mid, dps=20) > target:
+            lo = mid
+        else:
+            hi = mid
+    return float(a / hi)
+
+
+def robustness_gap(net, x, *, delta=0.01, estimate_samples=2000, rng=None, lower_options=None):
+    """Worst-case against random robustness at ``x`` (ℓ2, sphere perturbations).
+
+    - ``certified_radius = |Phi(x)| / Lip_upper``: no perturbation shorter than this changes the
+      class; ``|Phi(x)| / Lip_lower`` is the most the Lipschitz route could ever certify;
+    - ``adversarial_radius``: the length of a perturbation found (a line search along the gradient)
+      that does change the class, so the true worst-case radius lies in
+      ``[certified_radius, adversarial_radius]`` (``None`` when the search finds none);
+    - ``random_radius_paper``: ``a sqrt(d / (2 ln(n/delta)))``, where the [K26] bound
+      ``n exp(-d a^2/(2 r^2))`` equals ``delta``; ``random_radius_cap``: the same with the exact cap
+      ``n C_d(a/r) = delta`` (when ``numerics.cap`` is available); ``random_radius_estimated``:
+      the largest radius on a doubling/bisection grid at which the estimated failure probability
+      (plain Monte Carlo) is at most ``delta``;
+    - ``gap``: each random radius divided by the certified and by the adversarial radius.
+    """
+    from .cells import Cell
+    from .network import as_generator
+
+    delta = float(validate.probability(delta, "delta"))
+    g = as_generator(rng)
+    x = np.asarray(x, dtype=float)
+    phi = float(net(x))
+    lo = lipschitz(net, method="lower", p=2, rng=g, **(lower_options or {})).value
+    up = lipschitz(net, method="upper", p=2).value
+    grad = net.gradient(x)
+    direction = -np.sign(phi) * grad / np.linalg.norm(grad)
+    t_hi = abs(phi) / np.linalg.norm(grad)
+    while np.sign(net(x + t_hi * direction)) == np.sign(phi) and t_hi < 1e6:
+        t_hi *= 2
+    adversarial = None
+    if np.sign(net(x + t_hi * direction)) != np.sign(phi):     # found one: shrink it
+        t_lo = 0.0
+        for _ in range(60):
+            mid = (t_lo + t_hi) / 2
+            t_lo, t_hi = (mid, t_hi) if np.sign(net(x + mid * direction)) == np.sign(phi) else (t_lo, mid)
+        adversarial = float(t_hi)
+    cell = Cell(net, x)
+    d, n, a = net.dim, cell.n_units, cell.a
+    out = {"phi": phi, "lip_lower": lo, "lip_upper": up, "certified_radius": abs(phi) / up,
+           "lipschitz_radius_at_lower": abs(phi) / lo, "adversarial_radius": adversarial,
+           "a": a, "n": n, "d": d, "delta": delta,
+           "random_radius_paper": a * math.sqrt(d / (2 * math.log(n / delta)))}
+    out["random_radius_cap"] = _cap_radius(d, n, a, delta)
+    if estimate_samples:
+        out["random_radius_estimated"] = _estimated_radius(net, x, delta, estimate_samples, g,
+                                                           start=max(out["random_radius_paper"], 1e-12))
+    gaps = {}
+    for key in ("random_radius_paper", "random_radius_cap", "random_radius_estimated"):
+        if out.get(key):
+            gaps[key] = {"over_certified": out[key] / out["certified_radius"],
+                         "over_adversarial": out[key] / adversarial if adversarial else None}
+    out["gap"] = gaps
+    return out
+
+
+def _estimated_radius(net, x, delta, samples, g, start):
+    from .estimate import estimate_failure
+
+    def fails(r):
+        return float(estimate_failure(net, x, r, samples=samples, rng=g).p) > delta
+
+    lo, hi = 0.0, start
+    while not fails(hi) and hi < 1e6:
+        lo, hi = hi, hi * 2
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if not fails(mid) else (lo, mid)
+    return lo
+
+
+# ---------------------------------------------------------------------- registry numeric checks
+
+def _status(interval, value):
+    return "consistent" if interval[0] <= value <= interval[1] else "inconsistent"
+
+
+def check_shallow(*, seed=0, jobs=1):
+    """[GHSV23] shallow: Lip_2/sqrt(d) bracketed by certified bounds; exponent of d near 1/2."""
+    res = lipschitz_sweep(LipschitzSweep(dims=(2, 4, 8, 16), widths=(), networks=4), seed=seed, jobs=jobs)
+    s = next(g for g in res["summary"] if g["axis"] == "d")
+    return {"status": _status(s["fit_lower"]["t_interval"], 0.5), "fit_lower": s["fit_lower"],
+            "fit_upper": s["fit_upper"], "table": s["table"]}
+
+
+def check_deep(*, seed=0, jobs=1):
+    """[GHSV23] deep: lower bound of order sqrt(d) at depth 2 (the exponent of d near 1/2)."""
+    res = lipschitz_sweep(LipschitzSweep(dims=(2, 4, 8, 16), widths=(), depths=(2,), networks=4),
+                          seed=seed, jobs=jobs)
+    s = res["summary"][0]
+    return {"status": _status(s["fit_lower"]["t_interval"], 0.5), "fit_lower": s["fit_lower"],
+            "table": s["table"]}
+
+
+def check_lp(*, seed=0, jobs=1):
+    """[DFGSV25]: Lip_p / M_p for p = 1, 2, inf on shallow networks (a table, no verdict)."""
+    res = lipschitz_sweep(LipschitzSweep(dims=(2, 4, 8, 16), widths=(), ps=(1, 2, math.inf), networks=3),
+                          seed=seed, jobs=jobs)
+    return {"status": "reported", "summary": res["summary"]}
+
+
+def check_upper_bounds(*, seed=0, trials=20):
+    """Every certified upper bound lies above the exact constant on small random networks."""
+    from .lipschitz import upper_bounds
+    g = np.random.default_rng(seed)
+    worst = math.inf
+    for _ in range(trials):
+        d = int(g.integers(2, 4))
+        widths = tuple(int(w) for w in g.integers(1, 7, size=int(g.integers(1, 3))))
+        net = random_network(d, widths, init="he-fanout", bias="gaussian", rng=g)
+        for p in (1, 2, math.inf):
+            ex = lipschitz(net, method="exact", p=p).value
+            worst = min(worst, min(upper_bounds(net, p).values()) - ex)
+    return {"status": "consistent" if worst >= -1e-9 else "violated", "min_margin": worst}
+
+
+def check_exact(*, seed=0, trials=10):
+    """lower <= exact, and enumeration = MILP for p = 1 and inf, on small random networks."""
+    g = np.random.default_rng(seed)
+    worst = 0.0
+    for _ in range(trials):
+        net = random_network(2, (int(g.integers(2, 8)),), init="he-fanout", bias="gaussian", rng=g)
+        for p in (1, math.inf):
+            ex = lipschitz(net, method="exact", p=p).value
+            mi = lipschitz(net, method="exact", p=p, solver="milp").value
+            lo = lipschitz(net, method="lower", p=p, rng=g).value
+            worst = max(worst, abs(ex - mi) / max(ex, 1e-300), (lo - ex) / max(ex, 1e-300))
+    return {"status": "consistent" if worst <= 1e-6 else "violated", "worst_relative_error": worst}

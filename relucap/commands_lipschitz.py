@@ -1,0 +1,204 @@
+"""``relucap lipschitz`` (lower / exact / upper constants of one network) and ``relucap check
+lipschitz`` (sweeps against [GHSV23, DFGSV25]); numerics/lipschitz*.py do the work."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+import numpy as np
+
+from relucap.numerics import validate
+from relucap.numerics.lipschitz import as_p, lipschitz, upper_bounds
+from relucap.numerics.lipschitz_check import LipschitzSweep, lipschitz_sweep, robustness_gap
+from relucap.numerics.network import ReLUNetwork, random_network
+
+from .output import fmt, text_table
+
+DIGITS = 10
+
+
+def add_parser(sub):
+    from .cli import common
+
+    p = common(sub.add_parser("lipschitz", help="lower / exact / upper Lipschitz constants of a network"))
+    p.add_argument("--dim", default="2", help="input dimension d of a random network (default 2)")
+    p.add_argument("--widths", default="8", help="hidden widths, e.g. 16 or 16x16 (default 8)")
+    p.add_argument("--init", default="he-fanout", help="he-fanout (default, the model of [GHSV23]), he or gaussian")
+    p.add_argument("--bias", default="gaussian", help="zero, gaussian (default) or uniform")
+    p.add_argument("--weights", default=None, help="a .npz file with W0, W1, ..., b0, b1, ... instead of a random network")
+    p.add_argument("--p", default="2", help="the l_p norm: 1, 2 (default) or inf")
+    p.add_argument("--method", default="all", help="lower, upper, exact or all (default)")
+    p.add_argument("--solver", default="enumerate", help="exact solver: enumerate (default) or milp (p = 1, inf)")
+    p.add_argument("--max-cells", default="20000", help="largest cell-count bound exact enumeration accepts")
+    p.add_argument("--samples", default="4096", help="sampled points for the lower bound")
+    p.add_argument("--gap", action="store_true", help="also compare worst-case and random robustness at a random input")
+    p.add_argument("--delta", default="0.01", help="failure probability for --gap (default 0.01)")
+    p.add_argument("--seed", default="0", help="seed of the network and of the sampling")
+    p.set_defaults(func=cmd_lipschitz)
+    check = sub.choices.get("check")
+    if check is not None:          # the check group exists already: add ``check lipschitz`` to it
+        for action in check._actions:
+            if isinstance(action, argparse._SubParsersAction) and "lipschitz" not in action.choices:
+                add_check_parser(action)
+
+
+def add_check_parser(inner):
+    from .cli import common
+
+    p = common(inner.add_parser("lipschitz", help="Lip/sqrt(d) and fitted exponents of d and N on random networks"))
+    p.add_argument("--dims", default=None, help="input dimensions, N = width-factor * d (default 2,4,8,16,32,64)")
+    p.add_argument("--width-factor", default=None, help="N / d on the d axis (default 4)")
+    p.add_argument("--widths", default=None, help="widths of the N axis (default 32,64,128,256); 'none' to skip")
+    p.add_argument("--width-dim", default=None, help="d on the N axis (default 8)")
+    p.add_argument("--depths", default=None, help="numbers of hidden layers (default 1)")
+    p.add_argument("--biases", default=None, help="bias laws: zero, gaussian, uniform (default gaussian)")
+    p.add_argument("--ps", default=None, help="norms: 1, 2, inf (default 2)")
+    p.add_argument("--networks", default=None, help="networks per configuration (default 6)")
+    p.add_argument("--seed", default="0", help="root seed (an integer >= 0)")
+    p.add_argument("--jobs", default="1", help="parallel workers (joblib)")
+    p.add_argument("--backend", default="loky", help="joblib backend: loky (default), threading, dask or ray")
+    p.add_argument("--rows", action="store_true", help="with --json, also list every network")
+    p.set_defaults(func=cmd_check_lipschitz)
+
+
+def _network(args):
+    seed = validate.count(args.seed, "--seed", minimum=0)
+    if args.weights:
+        try:
+            data = np.load(args.weights)
+        except OSError as exc:
+            raise ValueError(f"--weights: cannot read {args.weights!r} ({exc})") from None
+        k = sum(1 for name in data.files if name.startswith("W"))
+        return ReLUNetwork([data[f"W{i}"] for i in range(k)], [data[f"b{i}"] for i in range(k)]), seed
+    widths = tuple(validate.count(w, "--widths") for w in str(args.widths).split("x"))
+    validate.choice(args.init, "--init", ("he-fanout", "he", "gaussian"))
+    validate.choice(args.bias, "--bias", ("zero", "gaussian", "uniform"))
+    return random_network(validate.dimension(args.dim, "--dim"), widths, init=args.init, bias=args.bias,
+                          rng=seed), seed
+
+
+def _result(res):
+    out = {"value": fmt(res.value, DIGITS), "kind": res.kind, "method": res.method}
+    det = {k: v for k, v in res.details.items() if k not in ("pattern", "bounds")}
+    if "bounds" in res.details:
+        out["bounds"] = {k: fmt(v, DIGITS) for k, v in res.details["bounds"].items()}
+    if det:
+        out["details"] = det
+    if res.witness is not None:
+        out["witness"] = [fmt(v, DIGITS) for v in res.witness]
+    return out
+
+
+def cmd_lipschitz(args):
+    try:
+        p = as_p(args.p)
+    except ValueError as exc:
+        raise ValueError(f"--p: {exc}") from None
+    method = validate.choice(args.method, "--method", ("lower", "upper", "exact", "all"))
+    validate.choice(args.solver, "--solver", ("enumerate", "milp"))
+    max_cells = validate.count(args.max_cells, "--max-cells")
+    samples = validate.count(args.samples, "--samples")
+    delta = float(validate.probability(args.delta, "--delta"))
+    net, seed = _network(args)
+    payload = {"network": {"dim": net.dim, "widths": list(net.widths), "n_units": net.n_units},
+               "p": "inf" if p == math.inf else str(p)}
+    rows = []
+    if method in ("lower", "all"):
+        payload["lower"] = _result(lipschitz(net, method="lower", p=p, rng=seed, samples=samples))
+    if method in ("exact", "all"):
+        try:
+            payload["exact"] = _result(lipschitz(net, method="exact", p=p, solver=args.solver,
+                                                 max_cells=max_cells))
+        except ValueError as exc:
+            if method == "exact":
+                raise
+            payload["exact"] = {"value": None, "kind": "exact", "skipped": str(exc)}
+    if method in ("upper", "all"):
+        payload["upper"] = _result(lipschitz(net, method="upper", p=p))
+    for kind in ("lower", "exact", "upper"):
+        if kind in payload:
+            r = payload[kind]
+            rows.append((kind, r["value"] if r["value"] is not None else "-", r.get("method", r.get("skipped", ""))[:70]))
+    text = f"{net!r}, p = {payload['p']}\n" + text_table(rows, ("kind", "Lip_p", "method"))
+    if args.gap:
+        if p != 2:
+            raise ValueError("--gap compares l2 radii: use --p 2")
+        x = np.random.default_rng(seed).standard_normal(net.dim)
+        gap = robustness_gap(net, x, delta=delta, rng=seed)
+        payload["gap"] = _fmt_tree(gap)
+        text += "\n\n" + text_table(
+            [(k, fmt(gap[k], 6)) for k in ("certified_radius", "adversarial_radius", "random_radius_paper",
+                                           "random_radius_cap", "random_radius_estimated") if gap.get(k) is not None],
+            ("radius at a random input x ~ N(0, I)", "value"))
+    return payload, text
+
+
+def _fmt_tree(obj):
+    if isinstance(obj, dict):
+        return {k: _fmt_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_fmt_tree(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return fmt(float(obj), DIGITS)
+    return obj
+
+
+def _list(text, name, convert):
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return ()
+    items = [s.strip() for s in text.split(",") if s.strip()]
+    if not items:
+        raise ValueError(f"{name} must be a comma-separated list, got {text!r}")
+    return tuple(convert(s, name) for s in items)
+
+
+def _p_item(s, name):
+    try:
+        return as_p(s)
+    except ValueError:
+        raise ValueError(f"{name} must list values among 1, 2, inf; got {s!r}") from None
+
+
+def cmd_check_lipschitz(args):
+    fields = {
+        "dims": _list(args.dims, "--dims", validate.dimension),
+        "width_factor": None if args.width_factor is None else validate.count(args.width_factor, "--width-factor"),
+        "widths": _list(args.widths, "--widths", validate.count),
+        "width_dim": None if args.width_dim is None else validate.dimension(args.width_dim, "--width-dim"),
+        "depths": _list(args.depths, "--depths", validate.count),
+        "biases": _list(args.biases, "--biases", lambda s, n: validate.choice(s, n, ("zero", "gaussian", "uniform"))),
+        "ps": _list(args.ps, "--ps", _p_item),
+        "networks": None if args.networks is None else validate.count(args.networks, "--networks", 2),
+    }
+    cfg = LipschitzSweep(**{k: v for k, v in fields.items() if v is not None})
+    seed = validate.count(args.seed, "--seed", minimum=0)
+    jobs = validate.count(args.jobs, "--jobs")
+    backend = validate.choice(args.backend, "--backend", ("loky", "threading", "dask", "ray"))
+    res = lipschitz_sweep(cfg, seed=seed, jobs=jobs, backend=backend,
+                          progress=None if getattr(args, "json", False) else sys.stderr)
+    # a bug check, not a statistical one: certified bounds must bracket the exact value
+    broken = [r for r in res["rows"] if r["lower"] > r["upper"] * (1 + 1e-9)
+              or (r["exact"] is not None and not r["lower"] <= r["exact"] * (1 + 1e-9) <= r["upper"] * (1 + 2e-9))]
+    payload = {"seed": seed, "config": res["config"], "summary": _fmt_tree(res["summary"]),
+               "ordering_violations": len(broken)}
+    if args.rows:
+        payload["rows"] = _fmt_tree(res["rows"])
+    lines = []
+    for g in res["summary"]:
+        head = f"axis {g['axis']}, L = {g['L']}, bias {g['bias']}, p = {g['p']}"
+        rows = [(e["d"], e["N"], e["networks"],
+                 f"{e['lower_over_sqrt_d']['mean']:.4f} ± {e['lower_over_sqrt_d']['std']:.4f}",
+                 f"{e['exact_over_sqrt_d']['mean']:.4f}" if "exact_over_sqrt_d" in e else "-",
+                 f"{e['upper_over_sqrt_d']['mean']:.4f} ± {e['upper_over_sqrt_d']['std']:.4f}",
+                 f"{e['lower_over_M_p']['mean']:.4f}") for e in g["table"]]
+        fl, fu = g["fit_lower"], g["fit_upper"]
+        lines.append(head + "\n" + text_table(rows, ("d", "N", "nets", "lower/sqrt(d)", "exact/sqrt(d)",
+                                                     "upper/sqrt(d)", "lower/M_p")))
+        lines.append(f"exponent of {g['axis']}: lower {fl['exponent']:.3f} "
+                     f"(95% t [{fl['t_interval'][0]:.3f}, {fl['t_interval'][1]:.3f}], bootstrap "
+                     f"[{fl['bootstrap_interval'][0]:.3f}, {fl['bootstrap_interval'][1]:.3f}]); upper "
+                     f"{fu['exponent']:.3f} (95% t [{fu['t_interval'][0]:.3f}, {fu['t_interval'][1]:.3f}])\n")
+    return payload, "\n".join(lines), 1 if broken else 0
