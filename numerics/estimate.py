@@ -91,7 +91,7 @@ def _log_cap_mp(dd, t, dps):
         with mpmath.workdps(dps + 10):
             t = mpmath.mpf(t)
             return +mpmath.log(mpmath.betainc((dd - 1) / mpmath.mpf(2), 0.5, 0, 1 - t * t, regularized=True) / 2)
-    return log_cap(dd, t, model="sphere", dps=dps)
+    return log_cap(dd, float(t), model="sphere", dps=dps)
 
 
 def log_caps(model, d, t, *, dps=30):

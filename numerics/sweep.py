@@ -245,8 +245,8 @@ class DistancesStudy:
     units: tuple = (16, 64, 256)                     # hidden units in total
     depths: tuple = (1, 2, 4)
     inits: tuple = ("he", "he-fanout")
-    networks: int = 4
-    inputs: int = 50
+    networks: int = 2
+    inputs: int = 25
     robustness: float = 0.99
     bias: str = "gaussian"
     bias_scale: float = 0.5
@@ -273,7 +273,7 @@ def largest_radius(d, distances, delta):
     lo, hi = a.min(), a.min()
     while _union(d, 0, a / hi) <= delta:
         lo, hi = hi, hi * 2
-    for _ in range(60):
+    for _ in range(40):         # hi / lo = 2^(2^-40): far below the scatter across inputs
         mid = math.sqrt(lo * hi)
         lo, hi = (mid, hi) if _union(d, 0, a / mid) <= delta else (lo, mid)
     return lo

@@ -41,8 +41,8 @@ def add_parser(sub):
     p.add_argument("--units", default=None, help="hidden units per network, comma-separated (default 16,64,256)")
     p.add_argument("--depths", default=None, help="numbers of hidden layers (default 1,2,4)")
     p.add_argument("--inits", default=None, help="he, he-fanout, gaussian (default he,he-fanout)")
-    p.add_argument("--networks", default=None, help="networks per configuration (default 4)")
-    p.add_argument("--inputs", default=None, help="inputs per network (default 50)")
+    p.add_argument("--networks", default=None, help="networks per configuration (default 2)")
+    p.add_argument("--inputs", default=None, help="inputs per network (default 25)")
     p.add_argument("--robustness", default=None, help="target robustness 1 - delta in (0, 1) (default 0.99)")
     p.set_defaults(func=cmd_distances)
 
