@@ -58,12 +58,24 @@ class Mismatches:
 
 
 def betainc_cap(d, t, dps=60):
-    """C_d(t) from mpmath.betainc (hypergeometric series), an independent route for moderate d."""
-    with mpmath.workdps(dps):
-        t = mpmath.mpf(t)
-        c = mpmath.betainc(mpmath.mpf(d - 1) / 2, mpmath.mpf(1) / 2, 0, (1 - abs(t)) * (1 + abs(t)),
-                           regularized=True) / 2
-        return 1 - c if t < 0 else c
+    """C_d(t) from mpmath.betainc (hypergeometric series), an independent route for moderate d.
+
+    mpmath.betainc loses about log10(1/C) digits to cancellation for small C without raising its
+    working precision, so a first pass at 20 digits sizes the guard digits of the second; for
+    |t| < 1e-3 it is called on the complementary side, C = (1 - I_(t^2)(1/2, a))/2, because
+    x = 1 - t^2 rounds to 1 for tiny t."""
+    def raw(digits):
+        with mpmath.workdps(digits):
+            tt = abs(mpmath.mpf(t))
+            a, half = mpmath.mpf(d - 1) / 2, mpmath.mpf(1) / 2
+            if tt < mpmath.mpf("1e-3"):
+                return (1 - mpmath.betainc(half, a, 0, tt * tt, regularized=True)) / 2
+            return mpmath.betainc(a, half, 0, (1 - tt) * (1 + tt), regularized=True) / 2
+    rough = raw(20)
+    guard = 20 + (int(-mpmath.log10(rough)) if rough > 0 else 0)
+    with mpmath.workdps(dps + guard):
+        c = raw(dps + guard)
+        return 1 - c if mpmath.mpf(t) < 0 else c
 
 
 def read_reference():
