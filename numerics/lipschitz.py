@@ -116,7 +116,7 @@ def _ray_cross(net, x, u, target):
     order = np.argsort(hit)
     if order[0] != u:
         return None
-    nxt = hit[order[1]] if len(hit) > 1 else 2 * hit[u] + 1.0
+    nxt = hit[order[1]] if len(hit) > 1 and np.isfinite(hit[order[1]]) else 2 * hit[u] + 1.0
     flat_target = np.concatenate(target)
     for t in ((hit[u] + nxt) / 2, hit[u] * (1 + 1e-6) + 1e-12):
         y = x + t * direction

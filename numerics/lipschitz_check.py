@@ -130,6 +130,9 @@ def fit_exponent(x, y, *, level=0.95, bootstrap=2000, rng=0):
             "level": level, "points": n}
 
 
+FIT_MIN_DIM = 8
+
+
 def _spread(v):
     v = np.asarray(v, float)
     return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
@@ -159,9 +162,14 @@ def _summarize(rows, level):
                                                   for r in sub if r["exact"] is not None)
             table.append(entry)
         xs = [r[key] for r in rs]
-        out.append({"axis": key, "L": L, "bias": bias, "p": p, "table": table,
-                    "fit_lower": fit_exponent(xs, [r["lower"] for r in rs], level=level),
-                    "fit_upper": fit_exponent(xs, [r["upper"] for r in rs], level=level)})
+        group = {"axis": key, "L": L, "bias": bias, "p": p, "table": table,
+                 "fit_lower": fit_exponent(xs, [r["lower"] for r in rs], level=level),
+                 "fit_upper": fit_exponent(xs, [r["upper"] for r in rs], level=level)}
+        big = [r for r in rs if r["d"] >= FIT_MIN_DIM]
+        if key == "d" and len({r["d"] for r in big}) >= 2 and len(big) < len(rs):
+            # small d is pre-asymptotic (few cells, N = 4d tiny): the fit without it
+            group["fit_lower_d_ge_8"] = fit_exponent([r["d"] for r in big], [r["lower"] for r in big], level=level)
+        out.append(group)
     return out
 
 

@@ -266,15 +266,15 @@ def _interval_bounds(net):
     return zb, tb
 
 
-def milp_max(net, p, *, margin=1e-6, time_limit=60.0):
+def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
     """``max over cells of ||g||_{p'}`` for ``p = 1`` or ``inf`` as one mixed-integer program.
 
     Variables: the point in homogeneous coordinates ``(y, tau)``, per hidden unit its
     pre-activation ``z``, output ``h``, state ``delta`` (binary), tangent ``v`` and ``u = delta v``,
     and the direction ``sigma`` (``p = inf``: ``sigma in {-1,1}^d``, giving ``||g||_1``;
     ``p = 1``: ``sigma = +-e_i``, giving ``||g||_inf``).  The objective is ``sigma . g``.  A unit is
-    active with ``z >= eps`` and inactive with ``z <= -eps`` (``eps = margin`` times the unit's
-    range), so only cells of positive volume count.  Returns a dict with ``value``, ``pattern``,
+    active with ``z >= eps`` and inactive with ``z <= -eps`` (``eps = margin`` times half the unit's
+    range) and the point on the boundary of the box, so only cells of positive volume count.  Returns a dict with ``value``, ``pattern``,
     ``point`` (``None`` when the optimum sits at infinity), ``status``.
     """
     if p not in (1, math.inf):
@@ -282,9 +282,11 @@ def milp_max(net, p, *, margin=1e-6, time_limit=60.0):
     d = net.weights[0].shape[1]
     widths = net.widths
     nsig = d if p == math.inf else 2 * d
-    nv = d + 1 + nsig + 5 * sum(widths)
+    nface = 2 * d + 1
+    nv = d + 1 + nsig + nface + 5 * sum(widths)
     iy, itau, isig = 0, d, d + 1
-    base = d + 1 + nsig
+    iface = d + 1 + nsig
+    base = iface + nface
     blocks = []
     for N in widths:
         blocks.append({k: base + j * N + np.arange(N) for j, k in enumerate("zhduv")})
@@ -305,8 +307,18 @@ def milp_max(net, p, *, margin=1e-6, time_limit=60.0):
     lb_v[iy:iy + d], ub_v[iy:iy + d] = -1, 1
     lb_v[itau], ub_v[itau] = 0, 1
     lb_v[isig:isig + nsig], ub_v[isig:isig + nsig] = 0, 1
+    lb_v[iface:iface + nface], ub_v[iface:iface + nface] = 0, 1
     integrality = np.zeros(nv)
     integrality[isig:isig + nsig] = 1
+    integrality[iface:iface + nface] = 1
+    # (y, tau) on the boundary of the box: tau = 1 or some y_i = +-1 (one face chosen).  Without
+    # it the origin, where every unit is zero and every pattern fits within solver tolerance,
+    # would be admissible.
+    add([(iface + np.arange(nface), 1.0)], 1, 1)
+    add([(itau, 1.0), (iface, -1.0)], 0, np.inf)
+    for i in range(d):
+        add([(iy + i, 1.0), (iface + 1 + i, -2.0)], -1, np.inf)          # y_i >= 2 k_i+ - 1
+        add([(iy + i, 1.0), (iface + 1 + d + i, 2.0)], -np.inf, 1)       # y_i <= 1 - 2 k_i-
     for l, (blk, N) in enumerate(zip(blocks, widths)):
         L, U = zb[l]
         B = tb[l]

@@ -128,6 +128,15 @@ def test_milp_equals_enumeration(net, p):
     assert mi.value == pytest.approx(ex.value, rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("d,widths", [(2, (16,)), (2, (6, 6))])
+def test_milp_regression_no_cell_at_the_origin(d, widths):
+    """Regression: without pinning (y, tau) to the boundary of the box, the MILP sat near the
+    origin, where every pattern fits within solver tolerance, and overshot by up to 47 %."""
+    net = random_network(d, widths, init="he-fanout", bias="gaussian", rng=0)
+    ex = lipschitz(net, method="exact", p=math.inf).value
+    assert lipschitz(net, method="exact", p=math.inf, solver="milp").value == pytest.approx(ex, rel=1e-9)
+
+
 def test_sharper_bound_beats_product_on_random_shallow():
     net = random_network(8, 64, init="he-fanout", bias="gaussian", rng=3)
     for p in PS:

@@ -1,0 +1,126 @@
+"""The Lipschitz sweep, the exponent fit, the robustness bridge, the registry entries and the CLI."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from relucap import theory
+from relucap.theory import lipschitz as _registers_lipschitz  # noqa: F401 (until theory/__init__ imports it)
+from relucap.cli import main
+from relucap.numerics import random_network
+from relucap.numerics.lipschitz_check import (LipschitzSweep, fit_exponent, gaussian_norm_mean,
+                                              lipschitz_sweep, robustness_gap)
+
+TINY = LipschitzSweep(dims=(2, 3), widths=(8, 12), width_dim=2, networks=2, samples=256, steps=50)
+
+
+def test_sweep_independent_of_jobs_and_reproducible():
+    a = lipschitz_sweep(TINY, seed=3, jobs=1)
+    b = lipschitz_sweep(TINY, seed=3, jobs=2, backend="threading")
+    assert a["rows"] == b["rows"]
+    assert a["rows"] != lipschitz_sweep(TINY, seed=4, jobs=1)["rows"]
+    for r in a["rows"]:
+        assert r["lower"] <= r["upper"]
+        if r["exact"] is not None:
+            assert r["lower"] <= r["exact"] * (1 + 1e-9) and r["exact"] <= r["upper"] * (1 + 1e-9)
+    axes = {g["axis"] for g in a["summary"]}
+    assert axes == {"d", "N"}
+
+
+def test_fit_exponent_recovers_a_power_law():
+    g = np.random.default_rng(0)
+    x = np.repeat([2, 4, 8, 16, 32, 64], 10)
+    y = 1.7 * x**0.5 * np.exp(0.05 * g.standard_normal(x.size))
+    fit = fit_exponent(x, y)
+    assert fit["t_interval"][0] < 0.5 < fit["t_interval"][1]
+    assert fit["bootstrap_interval"][0] < 0.5 < fit["bootstrap_interval"][1]
+    assert abs(fit["exponent"] - 0.5) < 0.03
+
+
+def test_gaussian_norm_means():
+    # E||g||_2 for d = 1 is sqrt(2/pi); E||g||_1 = d sqrt(2/pi); E max|g_i| for d = 1 is sqrt(2/pi)
+    assert gaussian_norm_mean(1, 2) == pytest.approx(math.sqrt(2 / math.pi))
+    assert gaussian_norm_mean(5, 1) == pytest.approx(5 * math.sqrt(2 / math.pi))
+    assert gaussian_norm_mean(1, math.inf) == pytest.approx(math.sqrt(2 / math.pi), rel=1e-7)
+    g = np.random.default_rng(1).standard_normal((200000, 8))
+    assert gaussian_norm_mean(8, math.inf) == pytest.approx(np.abs(g).max(axis=1).mean(), rel=5e-3)
+    assert gaussian_norm_mean(8, 2) == pytest.approx(np.linalg.norm(g, axis=1).mean(), rel=5e-3)
+
+
+def test_robustness_gap_radii_are_ordered():
+    net = random_network(8, 32, init="he-fanout", bias="gaussian", rng=2)
+    x = np.random.default_rng(0).standard_normal(8)
+    gap = robustness_gap(net, x, delta=0.05, estimate_samples=500, rng=0,
+                         lower_options={"samples": 256})
+    assert gap["certified_radius"] <= gap["lipschitz_radius_at_lower"]
+    if gap["adversarial_radius"] is not None:
+        assert gap["certified_radius"] <= gap["adversarial_radius"]
+        assert np.sign(net(x + 1.0001 * gap["adversarial_radius"] * 0)) == np.sign(net(x))
+    # the paper's form is weaker than the exact-cap form: it admits a smaller radius
+    assert gap["random_radius_paper"] == pytest.approx(
+        gap["a"] * math.sqrt(8 / (2 * math.log(gap["n"] / 0.05))))
+    if gap["random_radius_cap"] is not None:
+        assert gap["random_radius_paper"] <= gap["random_radius_cap"]
+
+
+def test_registered_statements():
+    for tid in ("ghsv2023.shallow", "ghsv2023.deep_lower", "ghsv2023.deep_upper", "dfgsv2025.lp",
+                "dfgsv2025.lp_shallow", "relucap.lipschitz_upper", "relucap.lipschitz_exact"):
+        thm = theory.theorem(tid)
+        assert thm.sampled and thm.numeric_check.startswith("relucap.numerics.lipschitz_check:")
+        assert thm.has_note(), tid
+        names = {s.name for s in thm.symbols}
+        assert not thm.evaluable_relations
+        if tid.startswith(("ghsv", "dfgsv")):
+            assert {"C_N", "eta"} <= names            # width condition and probability level
+    assert {"c", "C"} <= {s.name for s in theory.theorem("ghsv2023.shallow").symbols}
+    assert "kappa" in {s.name for s in theory.theorem("ghsv2023.deep_upper").symbols}
+
+
+def test_numeric_checks_resolve_and_pass():
+    import importlib
+    mod, fn = theory.theorem("relucap.lipschitz_upper").numeric_check.split(":")
+    assert getattr(importlib.import_module(mod), fn)(trials=4)["status"] == "consistent"
+    mod, fn = theory.theorem("relucap.lipschitz_exact").numeric_check.split(":")
+    assert getattr(importlib.import_module(mod), fn)(trials=3)["status"] == "consistent"
+
+
+def test_cli_lipschitz_json(capsys):
+    assert main(["lipschitz", "--dim", "2", "--widths", "6", "--p", "inf", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    lo, ex, up = (float(out[k]["value"]) for k in ("lower", "exact", "upper"))
+    assert lo <= ex * (1 + 1e-9) and ex <= up
+    assert out["exact"]["kind"] == "exact" and isinstance(out["upper"]["value"], str)
+
+
+def test_cli_lipschitz_too_large_exact_is_skipped_or_an_error(capsys):
+    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--samples", "64", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exact"]["value"] is None and "max_cells" in out["exact"]["skipped"]
+    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--method", "exact"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "max_cells = 20000" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["lipschitz", "--p", "3"], ["lipschitz", "--method", "best"], ["lipschitz", "--dim", "1"],
+    ["lipschitz", "--widths", "0"], ["lipschitz", "--solver", "gurobi"],
+    ["check", "lipschitz", "--ps", "4"], ["check", "lipschitz", "--networks", "1"],
+    ["check", "lipschitz", "--dims", "1,2"], ["check", "lipschitz", "--jobs", "0"],
+])
+def test_cli_bad_arguments_exit_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_check_lipschitz_json(capsys):
+    argv = ["check", "lipschitz", "--dims", "2,3", "--widths", "none", "--networks", "2", "--seed", "1", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    (g,) = out["summary"]
+    assert g["axis"] == "d" and len(g["table"]) == 2
+    assert set(g["fit_lower"]) >= {"exponent", "t_interval", "bootstrap_interval"}
+    assert isinstance(g["fit_lower"]["exponent"], str)
+    assert out["ordering_violations"] == 0
