@@ -52,9 +52,14 @@ def _prepare(expr, values):
     values = {_key(k): v for k, v in values.items()}
     expr = sympy.sympify(expr)
     if expr.has(sympy.Sum):
-        ints = {s: int(values[s.name]) for s in expr.free_symbols
-                if isinstance(s, sympy.Symbol) and s.is_integer and s.name in values}
-        expr = expr.subs(ints).replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.doit())
+        def expand(total):
+            # substitute only the limits: substituting d = 2 would turn C_2(t) into acos(t)/pi,
+            # which is complex where t > 1 (C_d(t) = 0 there)
+            limits = {s: int(values[s.name]) for lim in total.limits for s in lim[1:] for s in s.free_symbols
+                      if s.name in values}
+            return total.subs(limits).doit()
+
+        expr = expr.replace(lambda e: isinstance(e, sympy.Sum), expand)
     arg_syms, arg_vals = [], []
     for ind in sorted(expr.atoms(sympy.Indexed), key=str):
         base, idx = ind.base.label.name, int(ind.indices[0])
@@ -77,9 +82,18 @@ def _prepare(expr, values):
     return expr, tuple(arg_syms), arg_vals
 
 
+def _betainc_regularized(a, b, x1, x2):
+    # SymPy's mpmath translation maps betainc_regularized to the *unregularized* mpmath.betainc
+    # (SymPy 1.14); name the regularized one explicitly.
+    return mpmath.betainc(a, b, x1, x2, regularized=True)
+
+
+MODULES = [{"CapMeasure": _cap, "betainc_regularized": _betainc_regularized}, "mpmath"]
+
+
 @functools.lru_cache(maxsize=512)
 def _compiled(expr, args):
-    return sympy.lambdify(args, expr, modules=[{"CapMeasure": _cap}, "mpmath"])
+    return sympy.lambdify(args, expr, modules=MODULES)
 
 
 def _number(v):
@@ -159,10 +173,14 @@ def judge(relation, values, *, dps=50, tol_digits=None):
 
     The sides are evaluated with ``dps`` digits; a relative margin within ``10**-tol_digits``
     (default ``dps - 8``) of zero is *undecided*: an equality holds there, an inequality cannot be
-    called either way.
+    called either way.  A side that is an integral is computed by tanh-sinh quadrature, which
+    near an endpoint singularity (``(1-s^2)^(-1/2)`` at ``d = 2``) keeps only about half the digits:
+    such relations are judged to ``dps // 2`` digits by default.
     """
     dps = validate.dps(dps)
-    tol = mpmath.mpf(10) ** -(tol_digits if tol_digits is not None else max(dps - 8, 3))
+    if tol_digits is None:
+        tol_digits = dps // 2 if relation.has(sympy.Integral) else max(dps - 8, 3)
+    tol = mpmath.mpf(10) ** -tol_digits
     if relation.has(sympy.Limit):
         return Verdict(relation, SYMBOLIC, dps=dps)
     if isinstance(relation, sympy.Equivalent):
@@ -175,6 +193,15 @@ def judge(relation, values, *, dps=50, tol_digits=None):
                        dps=dps)
     lhs = evaluate(relation.lhs, values, dps=dps)
     rhs = evaluate(relation.rhs, values, dps=dps)
+    # Stability: re-evaluate with 20 more digits; a side that moves by more than the tolerance was
+    # not computed to the precision asked (cancellation such as 1 - (1 - 10^-60000)), so the
+    # relation cannot be called at this precision.
+    lhs2 = evaluate(relation.lhs, values, dps=dps + 20)
+    rhs2 = evaluate(relation.rhs, values, dps=dps + 20)
+    with mpmath.workdps(dps + 20):
+        unstable = abs(_relative(lhs, lhs2)) > tol or abs(_relative(rhs, rhs2)) > tol
+    if unstable:
+        return Verdict(relation, UNDECIDED, None, lhs2, rhs2, dps)
     with mpmath.workdps(dps):
         if isinstance(relation, sympy.Eq):
             m = -abs(_relative(lhs, rhs))
@@ -196,8 +223,8 @@ def domain_point(domain, u, *, dps=50, lengths=None):
 
     def bound(value):
         expr = sympy.sympify(value)
-        if expr.free_symbols:
-            return evaluate(expr, point, dps=dps)
+        if expr.free_symbols:   # at the drawing precision, so that alpha >= a survives rounding
+            return evaluate(expr, point, dps=dps + 10)
         return mpmath.mpf(sympy.N(expr, dps + 5)) if not expr.is_Integer else mpmath.mpf(int(expr))
 
     def draw(rng, x):

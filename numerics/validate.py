@@ -28,8 +28,8 @@ def _to_decimal(value, name):
         raise TypeError(f"{name} must be a number, got the bool {value!r}")
     if isinstance(value, numbers.Integral):
         return Decimal(int(value))
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, float):     # (numpy's float64 included: repr of float(value), not of value)
+        return Decimal(repr(float(value)))
     if isinstance(value, mpmath.mpf):
         if not mpmath.isfinite(value):
             return Decimal("NaN") if mpmath.isnan(value) else Decimal(str(value).replace("+inf", "Infinity").replace("-inf", "-Infinity"))
@@ -84,7 +84,7 @@ def real(value, name):
         raise ValueError(f"{name} must be a finite real number, got {_describe(value)}")
     # Decimal -> mpf exactly enough: str keeps every digit; mpf rounds to the working precision,
     # so callers convert inside their own workdps block.
-    return mpmath.mpf(str(dec)) if not isinstance(value, float) else mpmath.mpf(value)
+    return mpmath.mpf(str(dec)) if not isinstance(value, float) else mpmath.mpf(float(value))
 
 
 def unit_interval(value, name="t", lo=-1, hi=1):

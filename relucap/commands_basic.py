@@ -77,7 +77,7 @@ def cmd_cap(args):
         log10 = log_value / mpmath.log(10) if value != 0 else mpmath.ninf
     payload = {"dim": str(dim), "t": args.t, "model": model, "digits": digits,
                "value": fmt(value, digits), "log10": fmt(log10, digits),
-               "method": capmod.method(dim, t, model=model)}
+               "method": capmod.cap_method(dim, t, model=model, dps=digits)}
     lines = [f"C_{dim}({args.t}) [{model}] = {payload['value']}", f"log10 = {payload['log10']}",
              f"method: {payload['method']}"]
     if args.certified:

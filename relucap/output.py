@@ -17,7 +17,9 @@ def fmt(x, digits):
         return x
     if isinstance(x, int):
         return str(x)
-    x = mpmath.mpf(x)
+    if not isinstance(x, mpmath.mpf):
+        with mpmath.workdps(digits + 5):    # never round an mpf to the global precision
+            x = mpmath.mpf(x)
     if mpmath.isinf(x):
         return "inf" if x > 0 else "-inf"
     return mpmath.nstr(x, digits, strip_zeros=False, min_fixed=-4, max_fixed=digits)

@@ -80,13 +80,13 @@ def _point(params):
 
 
 def _method(form, point):
-    from relucap.numerics.cap import method
+    from relucap.numerics.cap import cap_method
 
     if form == "paper":
         return "closed form exp(-d t^2/2)"
     if form == "tail":
         return "closed form (loggamma)"
-    return "cap: " + method(point["d"], min(point["a"], 1))
+    return "cap: " + cap_method(point["d"], min(point["a"], 1))
 
 
 def _failure(form, point, dps):

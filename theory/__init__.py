@@ -16,3 +16,4 @@ from .robustness import (FORMS, kurkova_bound, max_radius, max_units, min_dimens
                          misclassification_lower_bound, robustness, vacuity_condition)
 from .tools import latex, lambdify, series_in_inverse
 from . import statements  # noqa: E402  (registers the results of THEORY.md §1-4)
+from . import lipschitz  # noqa: E402  (registers [GHSV23] and [DFGSV25], THEORY.md §6)

@@ -26,7 +26,10 @@ CLASSICAL = "classical (projection of the uniform measure on the sphere)"
 C = CapMeasure(d, t)
 # Where property tests draw points: dimensions log-uniform, heights in the open unit interval.
 D_BIG = Range(2, 10**6, log=True, integer=True)
-D_QUAD = Range(2, 400, log=True, integer=True)       # quadrature of the density stays accurate here
+# The quadrature route (an independent check of C_d) is accurate for moderate d and heights away
+# from ±1, where the integrand is tiny or near-singular over an interval shorter than its nodes resolve.
+D_QUAD = Range(2, 400, log=True, integer=True)
+T_QUAD = Range("-0.999", "0.999")
 T_OPEN = Range(0, 1, open_lo=True, open_hi=True)
 UNITS = Range(1, 10**4, log=True, integer=True)
 RADIUS = Range("1/100", 100, log=True)
@@ -37,7 +40,7 @@ register(Theorem(
     title="The cap measure is the integral of the density of <u, e>",
     statement=Eq(C, Integral(cap_density(d, s), (s, t, 1))),
     hypotheses=H("d >= 2, t >= -1, t <= 1"),
-    domain={"d": D_QUAD, "t": Range(-1, 1, open_lo=True, open_hi=True)}))
+    domain={"d": D_QUAD, "t": T_QUAD}))
 
 register(Theorem(
     id="cap.incomplete_beta", kind="lemma", source=CLASSICAL, note="cap_measure.md",
@@ -49,7 +52,9 @@ register(Theorem(
 register(Theorem(
     id="cap.symmetry", kind="lemma", source=CLASSICAL, note="cap_measure.md",
     title="Complementary caps: C_d(-t) = 1 - C_d(t)",
-    statement=Eq(CapMeasure(d, -t), 1 - C),
+    # Written as a sum (not C_d(-t) = 1 - C_d(t)) so that it can be evaluated without cancellation
+    # where C_d(t) is within 10^-60000 of 1.
+    statement=Eq(CapMeasure(d, -t) + C, 1),
     hypotheses=H("d >= 2, t >= -1, t <= 1"),
     domain={"d": D_BIG, "t": Range(-1, 1)}))
 
@@ -67,7 +72,7 @@ register(Theorem(
     title="Uniform in the ball of R^d: P(<u, e> >= t) = C_{d+2}(t)",
     statement=Eq(Integral(ball_slice_density(d, s), (s, t, 1)), CapMeasure(d + 2, t)),
     hypotheses=H("d >= 2, t >= -1, t <= 1"),
-    domain={"d": D_QUAD, "t": Range(-1, 1, open_lo=True, open_hi=True)}))
+    domain={"d": D_QUAD, "t": T_QUAD}))
 
 register(Theorem(
     id="cap.gaussian", kind="lemma", source="classical", note="perturbation_models.md",
@@ -75,7 +80,8 @@ register(Theorem(
     statement=Eq(Integral(exp(-s**2 / (2 * sigma**2)) / (sigma * sqrt(2 * pi)), (s, a, oo)),
                  erfc(a / (sigma * sqrt(2))) / 2),
     hypotheses=H("a > 0, sigma > 0"),
-    domain={"a": Range("1/100", 10, log=True), "sigma": Range("1/10", 10, log=True)}))
+    # quadrature over [a, oo) is reliable up to about ten standard deviations
+    domain={"sigma": Range("1/10", 10, log=True), "a": Range(sigma / 100, 10 * sigma, log=True)}))
 
 register(Theorem(
     id="ball1997.cap", kind="theorem", source=BALL97, note="ball1997_cap.md",

@@ -43,4 +43,7 @@ def lambdify(args, expr, cap=mpmath_cap):
     The returned function computes at the caller's mpmath precision; wrap calls in
     ``mpmath.workdps(...)``.  For any dimension and certified digits use ``relucap.numerics.evaluate``.
     """
-    return sympy.lambdify(args, expr, modules=[{"CapMeasure": cap}, "mpmath"])
+    regularized = lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True)
+    # (SymPy 1.14 translates betainc_regularized to the unregularized mpmath.betainc.)
+    return sympy.lambdify(args, expr, modules=[{"CapMeasure": cap, "betainc_regularized": regularized},
+                                               "mpmath"])
