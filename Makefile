@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# CPU wheel from the local find-links (checked: pulls no nvidia-* packages, ~20 s)
+	$(BIN)/python -m pip install -q 'torch==2.13.0'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
