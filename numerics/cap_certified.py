@@ -65,6 +65,12 @@ class Estimates:
 
 def estimates(d, t):
     """Float estimates of a, t, xi and lambda = a xi for an mpf 0 < t < 1."""
+    tf = float(t)
+    if 1e-150 < tf < 0.999:        # float arithmetic is accurate enough for estimates here
+        log_a = math.log(d - 1) - LN2
+        xi = -math.log1p(-tf * tf)
+        log_xi = math.log(xi)
+        return Estimates(log_a, math.log(tf), log_xi, xi, log_a + log_xi, tf)
     with mpmath.workprec(53):
         if t < 0.5:
             xi = -mpmath.log1p(-t * t)
