@@ -8,3 +8,4 @@ from .lipschitz import LipschitzResult, lipschitz, upper_bounds
 from .cells import Cell
 from .perturb import random_inputs
 from .estimate import FailureEstimate, estimate_failure
+from .adapters import from_torch, from_sklearn, save_network, load_network, load_model
