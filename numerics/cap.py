@@ -21,6 +21,7 @@ until the ball is narrow enough.  ``cap`` returns the ball's midpoint rounded to
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -119,6 +120,7 @@ class _Args:
     d: int             # the sphere's dimension (ball model already shifted by 2)
     t: mpmath.mpf      # t as parsed (mpf, possibly rounded from a decimal string)
     t_rad: int | None  # None when t is exact, else log2 of a bound on |t_true - t|
+    t_text: str | None  # the decimal string t came from, to round it again more finely
     bits: int          # target relative accuracy 2^-bits
     maxprec: int
 
@@ -139,7 +141,7 @@ def _parse(d, t, model, dps, maxprec):
         maxprec = 64 * (bits + d.bit_length()) + 20000
     elif isinstance(maxprec, bool) or not isinstance(maxprec, int) or maxprec < 64:
         raise ValueError(f"maxprec must be an integer number of bits >= 64, got {maxprec!r}")
-    return _Args(d, tv, t_rad, bits, maxprec)
+    return _Args(d, tv, t_rad, t if t_rad is not None else None, bits, maxprec)
 
 
 def _parse_t(t, guard_bits):
@@ -186,7 +188,12 @@ def _certify(args, finish, what):
     need = args.bits + 1
     prec = min(args.maxprec, args.bits + plan.guard + args.d.bit_length() + 16)
     terms = plan.terms
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt and args.t_text is not None:
+            # cancellation (finite sums) amplifies the radius of a rounded decimal t: round again
+            tv, t_rad = _parse_t(args.t_text, prec + args.d.bit_length() + 64)
+            args = dataclasses.replace(args, t=tv, t_rad=t_rad)
+            t_abs = _abs_exact(args.t)
         with ctx.workprec(prec):
             core = kernels.evaluate(plan.method, args.d, _t_ball(args, t_abs), terms)
             result = finish(core)

@@ -30,7 +30,7 @@ H0_NUM, H0_DEN = 522, 100           # 5.22 >= sqrt(1 + pi^2) / (1 - 1/e) = 5.215
 H1_NUM, H1_DEN = 1582, 1000         # 1.582 >= 1 / (1 - 1/e) = 1.58198...
 
 MAX_SUM_TERMS = 40000               # beyond this a summation is not a candidate regime
-MAX_UNIFORM_TERMS = 160
+MAX_UNIFORM_TERMS = 3000
 
 METHODS = ("closed", "finite", "tail", "uniform")
 METHOD_NAMES = {
