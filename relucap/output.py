@@ -22,7 +22,8 @@ def fmt(x, digits):
             x = mpmath.mpf(x)
     if mpmath.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return mpmath.nstr(x, digits, strip_zeros=False, min_fixed=-4, max_fixed=digits)
+    text = mpmath.nstr(x, digits, strip_zeros=False, min_fixed=-4, max_fixed=digits)
+    return text[:-1] if text.endswith(".") else text    # "951229." -> "951229"
 
 
 def fmt_log10(x, digits):
