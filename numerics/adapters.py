@@ -87,7 +87,9 @@ def from_sklearn(classifier):
         raise ValueError(f"classifier must be binary (one logistic output), got {len(classifier.classes_)} classes")
     weights = [np.asarray(W, dtype=np.float64).T for W in classifier.coefs_]
     biases = [np.asarray(b, dtype=np.float64) for b in classifier.intercepts_]
-    return ReLUNetwork(weights, biases)
+    net = ReLUNetwork(weights, biases)
+    net.class_labels = tuple(classifier.classes_.tolist())    # class k of net is classes_[k]
+    return net
 
 
 def save_network(net, path):
@@ -98,6 +100,8 @@ def save_network(net, path):
         arrays[f"W{l}"], arrays[f"b{l}"] = W, b
     if net.reduced:
         arrays["dim"] = np.array(str(net.dim))
+    if getattr(net, "class_labels", None) is not None:
+        arrays["classes"] = np.asarray(net.class_labels)
     np.savez(path, **arrays)
     return path
 
@@ -116,7 +120,11 @@ def load_network(path):
             biases.append(f[f"b{l}"])
             l += 1
         dim = str(f["dim"]) if "dim" in keys else None
-    return ReLUNetwork(weights, biases, dim=dim)
+        classes = tuple(f["classes"].tolist()) if "classes" in keys else None
+    net = ReLUNetwork(weights, biases, dim=dim)
+    if classes is not None:
+        net.class_labels = classes
+    return net
 
 
 def load_model(path):

@@ -15,7 +15,7 @@ from . import output
 # Commands defined in their own modules: each has ``add_parser(subparsers)``.
 COMMAND_MODULES = ("relucap.commands_basic", "relucap.commands_table", "relucap.commands_check",
                    "relucap.commands_lipschitz", "relucap.commands_conjecture",
-                   "relucap.commands_report")
+                   "relucap.commands_report", "relucap.commands_audit", "relucap.commands_figure")
 
 
 class UsageError(Exception):
@@ -68,10 +68,10 @@ def main(argv=None):
     if result is None:
         return 0
     payload, text, status = result if len(result) == 3 else (*result, 0)
-    if getattr(args, "json", False):
-        print(json.dumps(output.jsonable(payload), indent=2))
-    else:
-        print(text)
+    try:
+        print(json.dumps(output.jsonable(payload), indent=2) if getattr(args, "json", False) else text)
+    except BrokenPipeError:     # the reader (head, less) went away: not an error of ours
+        sys.stderr.close()
     return status
 
 
