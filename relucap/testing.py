@@ -280,7 +280,8 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
     """Check ``statement`` at points drawn from ``over`` and evaluated with ``dps`` digits.
 
     ``statement``: a SymPy relation (``<=``, ``<``, ``>=``, ``>``, ``Eq``) or an ``And`` of them,
-    built from ``relucap.theory`` objects (``CapMeasure``, ``ball_bound``, ...) and symbols; or a
+    built from ``relucap.theory`` objects (``CapMeasure``, ``ball_bound``, ...) and symbols; the
+    same as text, ``"C(d,t) <= exp(-d*t**2/2)"``, in the names of ``relucap conjecture``; or a
     Python predicate called with the drawn values as keyword arguments (inside
     ``mpmath.workdps(dps)``) that returns a bool, a SymPy relation (then judged), or ``None`` after
     asserting by itself.  ``over`` maps each free symbol's *name* to a strategy.
@@ -294,6 +295,7 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
     Other settings (``derandomize``, the example database) come from the active Hypothesis profile.
     Call it from a plain test function, not from inside ``@given``.  Returns a :class:`CheckReport`.
     """
+    __tracebackhide__ = True
     import mpmath
     import sympy
     from hypothesis import HealthCheck, event, given, reject, settings, target
@@ -314,6 +316,10 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
         if not isinstance(strat, st.SearchStrategy):
             raise TypeError(f"over[{name!r}] must be a Hypothesis strategy, got {strat!r}")
 
+    if isinstance(statement, str):
+        from relucap.numerics.conjecture import parse_statement
+
+        statement = parse_statement(statement)
     predicate = callable(statement) and not isinstance(statement, sympy.Basic)
     if predicate:
         relations = None
@@ -359,6 +365,7 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
         raise TypeError(f"the predicate {label} must return a bool, a SymPy relation or None, got {out!r}")
 
     def body(**point):
+        __tracebackhide__ = True
         smallest = None
         for rel, v in verdicts_at(point):
             if v.status == SYMBOLIC:
