@@ -64,7 +64,9 @@ def _digits(value):
 # --- cap ---------------------------------------------------------------------------------------
 
 def cmd_cap(args):
-    from relucap.numerics import cap as capmod
+    import importlib
+
+    capmod = importlib.import_module("relucap.numerics.cap")   # the module; the package exports the function
 
     digits = _digits(args.digits)
     dim = validate.dimension(args.dim, "--dim")
