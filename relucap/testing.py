@@ -355,7 +355,7 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
             return [(rel, judged(rel, point)) for rel in relations]
         with mpmath.workdps(dps):
             out = statement(**point)
-        if out is None or out is True or (not isinstance(out, sympy.Basic) and bool(out) is True):
+        if out is None or out is True or out is sympy.true or (not isinstance(out, sympy.Basic) and bool(out) is True):
             return []
         if isinstance(out, sympy.core.relational.Relational):
             return [(out, judged(out, point))]
@@ -495,24 +495,33 @@ def _hypothesis_setup_hook():
     if _register_types():
         return
     import importlib.abc
+    import importlib.util
+
+    class _Loader(importlib.abc.Loader):
+        """Delegates to the real loader, then registers the strategy."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def create_module(self, spec):
+            return self._inner.create_module(spec)
+
+        def exec_module(self, module):
+            self._inner.exec_module(module)
+            st.register_type_strategy(module.ReLUNetwork, relu_networks())
 
     class _Watcher(importlib.abc.MetaPathFinder):
         def find_spec(self, fullname, path=None, target=None):
-            if fullname == "relucap.numerics.network":
-                sys.meta_path.remove(self)
-                spec = importlib.util.find_spec(fullname)
-                if spec is not None and spec.loader is not None:
-                    loader = spec.loader
-                    original = loader.exec_module
+            if fullname != "relucap.numerics.network":
+                return None
+            sys.meta_path.remove(self)          # one shot
+            spec = importlib.util.find_spec(fullname)
+            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _Loader(spec.loader)
+            return spec
 
-                    def exec_module(module):
-                        original(module)
-                        st.register_type_strategy(module.ReLUNetwork, relu_networks())
-
-                    loader.exec_module = exec_module
-                return spec
-            return None
-
-    import importlib.util
     if not any(type(f).__name__ == "_Watcher" for f in sys.meta_path):
         sys.meta_path.insert(0, _Watcher())
