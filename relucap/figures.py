@@ -37,8 +37,8 @@ def _log10_cap(d, n, t, dps=15):
 def fig_headline(quick=False):
     """log10 of the failure bound n C_d(a/r) (solid) and n exp(-d t^2/2) (dashed), t = a/r = 0.01."""
     t = 0.01
-    ds = np.unique(np.round(np.logspace(1, 12, 12 if quick else 45)).astype(np.int64))
-    ns = (10, 10**3, 10**6) if quick else (10, 10**3, 10**6, 10**9)
+    ds = np.unique(np.round(np.logspace(1, 12, 8 if quick else 45)).astype(np.int64))
+    ns = (10, 10**6) if quick else (10, 10**3, 10**6, 10**9)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for n in ns:
         cap_l = np.array([min(_log10_cap(d, n, t), 0.0) for d in ds])
@@ -140,15 +140,15 @@ def fig_distances(quick=False):
     from relucap.numerics import random_network
     from relucap.numerics.perturb import random_inputs
     rng = np.random.default_rng(2)
-    ds = (10, 100, 1000) if quick else (10, 100, 1000, 10**4, 10**5)
-    widths = (8, 32, 128) if quick else (8, 32, 128, 256)
-    m = 15 if quick else 40
+    ds = (10, 100) if quick else (10, 100, 1000, 10**4, 10**5)
+    widths = (8, 32) if quick else (8, 32, 128, 256)
+    m = 9 if quick else 40
     fig, ax = plt.subplots(figsize=(7, 4))
     pos, labels = 0, []
     for i, d in enumerate(ds):
         for j, w in enumerate(widths):
             vals = []
-            for _ in range(3 if quick else 6):
+            for _ in range(2 if quick else 6):
                 net = random_network(d, (w, w), bias="gaussian", bias_scale=0.1, rng=rng)
                 X, _ = random_inputs(net, m // 3, rng=rng)
                 vals += [net.cell(x).a * np.sqrt(d) for x in X]
@@ -169,14 +169,14 @@ def fig_lipschitz(quick=False):
     from relucap.numerics import random_network
     from relucap.numerics.lipschitz import lipschitz_lower, lipschitz_upper
     rng = np.random.default_rng(3)
-    ds = (4, 16, 64) if quick else (4, 16, 64, 256)
-    widths = (16, 64) if quick else (16, 64, 256)
+    ds = (4, 16) if quick else (4, 16, 64, 256)
+    widths = (16,) if quick else (16, 64, 256)
     fig, ax = plt.subplots(figsize=(6, 4))
     for j, w in enumerate(widths):
         low, up = [], []
         for d in ds:
             net = random_network(d, (w,), init="he-fanout", bias="gaussian", rng=rng)
-            low.append(float(lipschitz_lower(net, samples=256 if quick else 512, restarts=2, steps=20, rng=rng).value)
+            low.append(float(lipschitz_lower(net, samples=64 if quick else 512, restarts=2, steps=20, rng=rng).value)
                        / np.sqrt(d))
             up.append(float(lipschitz_upper(net).value) / np.sqrt(d))
         c = plt.cm.viridis(j / max(len(widths) - 1, 1))
