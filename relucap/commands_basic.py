@@ -8,7 +8,7 @@ from relucap.numerics import validate
 from relucap.numerics.evaluate import FAILS, HOLDS, SYMBOLIC, domain_point, evaluate, judge
 from relucap.theory.symbols import a, alpha, d, n, r
 
-from .output import fmt, fmt_log10, text_table
+from .output import fmt, fmt_enclosure, fmt_log10, text_table
 
 MODELS = ("sphere", "ball")
 
@@ -71,8 +71,10 @@ def cmd_cap(args):
     digits = _digits(args.digits)
     dim = validate.dimension(args.dim, "--dim")
     model = validate.choice(args.model, "--model", MODELS)
-    with mpmath.workdps(digits + 10):
-        t = validate.unit_interval(args.t, "--t")
+    validate.unit_interval(args.t, "--t")
+    # Pass t as the user wrote it: at d = 1e30 its 30th digit moves the 4th digit of the cap, so it
+    # must reach the evaluator exactly, not rounded to any working precision here.
+    t = args.t
     value = capmod.cap(dim, t, model=model, dps=digits)
     log_value = capmod.log_cap(dim, t, model=model, dps=digits + 5)
     with mpmath.workdps(digits + 10):
@@ -84,7 +86,7 @@ def cmd_cap(args):
              f"method: {payload['method']}"]
     if args.certified:
         enc = capmod.cap(dim, t, model=model, dps=digits, certified=True)
-        payload["enclosure"] = [fmt(enc.lo, digits + 3), fmt(enc.hi, digits + 3)]
+        payload["enclosure"] = fmt_enclosure(enc.lo, enc.hi, digits + 3)
         payload["certified"] = True
         lines.append(f"certified enclosure: [{payload['enclosure'][0]}, {payload['enclosure'][1]}]")
     return payload, "\n".join(lines)
@@ -94,10 +96,11 @@ def cmd_cap(args):
 
 def _bound_inputs(args):
     digits = _digits(args.digits)
-    with mpmath.workdps(digits + 10):
-        values = {"d": validate.dimension(args.dim, "--dim"), "n": validate.count(args.units, "--units"),
-                  "a": validate.positive(args.distance, "--distance"),
-                  "r": validate.positive(args.radius, "--radius")}
+    validate.positive(args.distance, "--distance")
+    validate.positive(args.radius, "--radius")
+    # a and r stay decimal strings: the evaluator converts them with guard digits for the dimension.
+    values = {"d": validate.dimension(args.dim, "--dim"), "n": validate.count(args.units, "--units"),
+              "a": args.distance.strip(), "r": args.radius.strip()}
     return digits, values, validate.choice(args.model, "--model", MODELS)
 
 
@@ -111,7 +114,8 @@ def _form_entry(value, digits):
 def bound_forms(values, model, digits, distances=None):
     """Each form of the [K26] bound at ``values`` (d, n, a, r): {form: failure probability}."""
     forms = {}
-    t_reachable = values["a"] < values["r"]
+    with mpmath.workdps(60):
+        t_reachable = mpmath.mpf(values["a"]) < mpmath.mpf(values["r"])
     for form in ("paper", "tail", "cap"):
         if model != "sphere" and form in ("paper", "tail"):
             continue
@@ -129,12 +133,13 @@ def cmd_bound(args):
     digits, values, model = _bound_inputs(args)
     distances = None
     if args.distances:
-        with mpmath.workdps(digits + 10):
-            distances = [validate.nonnegative(x, "--distances") for x in args.distances.split(",")]
-        if len(distances) != values["n"]:
-            raise ValueError(f"--distances must list {values['n']} distances (one per unit), got {len(distances)}")
-        if min(distances) != values["a"]:
-            raise ValueError("--distance must equal the smallest of --distances (a(x) = min_j a_j)")
+        distances = [x.strip() for x in args.distances.split(",")]
+        with mpmath.workdps(60):
+            parsed = [validate.nonnegative(x, "--distances") for x in distances]
+            if len(distances) != values["n"]:
+                raise ValueError(f"--distances must list {values['n']} distances (one per unit), got {len(distances)}")
+            if min(parsed) != validate.real(values["a"], "--distance"):
+                raise ValueError("--distance must equal the smallest of --distances (a(x) = min_j a_j)")
     forms = bound_forms(values, model, digits, distances)
     payload = {"dim": str(values["d"]), "units": values["n"], "distance": args.distance,
                "radius": args.radius, "model": model, "digits": digits,
@@ -144,9 +149,14 @@ def cmd_bound(args):
     if distances is not None:
         from relucap.theory.robustness import misclassification_lower_bound
 
-        hidden, a_out = distances[:-1], distances[-1]
-        lower = evaluate(misclassification_lower_bound(d, r, a_out, hidden, model=model),
-                         {"d": values["d"], "r": values["r"]}, dps=digits + 5)
+        from relucap.theory.symbols import a_out
+
+        hidden = distances[:-1]
+        lower = evaluate(misclassification_lower_bound(d, r, a_out, alpha, n_hidden=len(hidden), model=model),
+                         {"d": values["d"], "r": values["r"], "a_out": distances[-1], "alpha": hidden,
+                          "n": len(hidden)}, dps=digits + 5) if hidden else \
+            evaluate(theory.cap_measure(d, a_out / r, model), {"d": values["d"], "r": values["r"],
+                                                                "a_out": distances[-1]}, dps=digits + 5)
         payload["bracket"] = {"lower": fmt(max(lower, 0), digits), "raw": fmt(lower, digits),
                               "upper": payload["forms"]["union"]["failure"],
                               "adversarial_likely": bool(lower > 0)}

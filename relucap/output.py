@@ -5,7 +5,7 @@ import math
 
 import mpmath
 
-__all__ = ["fmt", "fmt_log10", "jsonable", "text_table"]
+__all__ = ["fmt", "fmt_enclosure", "fmt_log10", "jsonable", "text_table"]
 
 
 def fmt(x, digits):
@@ -24,6 +24,24 @@ def fmt(x, digits):
         return "inf" if x > 0 else "-inf"
     text = mpmath.nstr(x, digits, strip_zeros=False, min_fixed=-4, max_fixed=digits)
     return text[:-1] if text.endswith(".") else text    # "951229." -> "951229"
+
+
+def _fmt_directed(x, digits, up):
+    """``x`` with ``digits`` significant digits, rounded towards +inf (``up``) or -inf: a printed
+    enclosure must still contain what the computed one contains."""
+    text = fmt(x, digits)
+    with mpmath.workdps(digits + 20 + len(str(x.exp))):
+        back = mpmath.mpf(text)
+        if (back < x) if up else (back > x):
+            mant, _, exp10 = mpmath.nstr(x, digits, strip_zeros=False, min_fixed=1, max_fixed=0).partition("e")
+            step = mpmath.mpf(10) ** (int(exp10 or 0) - (digits - 1))
+            text = fmt(back + step if up else back - step, digits)
+    return text
+
+
+def fmt_enclosure(lo, hi, digits):
+    """An enclosure [lo, hi] printed with outward rounding."""
+    return [_fmt_directed(lo, digits, False), _fmt_directed(hi, digits, True)]
 
 
 def fmt_log10(x, digits):

@@ -52,7 +52,9 @@ def _parse_axis_values(axis, text):
         return [validate.dimension(x, "dim") for x in items]
     if axis == "units":
         return [validate.count(x, "units") for x in items]
-    return [validate.positive(x, axis) for x in items]
+    for x in items:                 # kept as written: the evaluator converts with guard digits
+        validate.positive(x, axis)
+    return [x.strip() for x in items]
 
 
 def _entry_kind(entry):
@@ -70,7 +72,8 @@ def _point(params):
     if "ratio" in params:
         ratio = params["ratio"]
     elif "distance" in params and "radius" in params:
-        ratio = params["distance"] / params["radius"]
+        with mpmath.workdps(80):
+            ratio = mpmath.mpf(params["distance"]) / mpmath.mpf(params["radius"])
     else:
         raise ValueError("give the ratio a/r, or both distance and radius (as axes or --fixed)")
     missing = [k for k in ("dim", "units") if k not in params]
@@ -86,11 +89,15 @@ def _method(form, point):
         return "closed form exp(-d t^2/2)"
     if form == "tail":
         return "closed form (loggamma)"
-    return "cap: " + cap_method(point["d"], min(point["a"], 1))
+    with mpmath.workdps(80):
+        t = min(mpmath.mpf(point["a"]), 1)
+    return "cap: " + cap_method(point["d"], t)
 
 
 def _failure(form, point, dps):
-    if form == "tail" and point["a"] >= point["r"]:
+    with mpmath.workdps(80):
+        unreachable = mpmath.mpf(point["a"]) >= point["r"]
+    if form == "tail" and unreachable:
         return mpmath.mpf(0)
     return evaluate(theory.kurkova_bound(n, d, a, r, form), point, dps=dps)
 
