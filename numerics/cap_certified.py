@@ -99,11 +99,16 @@ def uniform_terms(est, target_bits):
     log_k = math.log(m / (1 - r / rho) + math.sqrt(1 + xi + r))
     log_j0 = 0.5 * (LOG_PI - est.log_a) + _log_erfcx_lower(est.log_lam)
     goal = -target_bits * LN2
+    previous = math.inf
     for n in range(1, MAX_UNIFORM_TERMS + 1):
         log_jn = min(math.lgamma(n + 0.5) - (n + 0.5) * est.log_a,
                      -0.5 * est.log_xi + math.lgamma(n + 1) - (n + 1) * est.log_a)
-        if log_k + log_jn - log_j0 - n * math.log(r) <= goal:
+        err = log_k + log_jn - log_j0 - n * math.log(r)
+        if err <= goal:
             return n
+        if err > previous:      # past the smallest term (n ~ a r): the expansion cannot get there
+            return None
+        previous = err
     return None
 
 
