@@ -51,9 +51,9 @@ def _point_text(point):
     return ", ".join(f"{k}={v}" for k, v in _point(point).items())
 
 
-def _log10_ratio(sides):
+def _log10_ratio(sides, dps=30):
     lhs, rhs = sides
-    with mpmath.workdps(30):
+    with mpmath.workdps(dps + 10):
         if lhs > 0 and rhs > 0:
             return fmt(mpmath.log10(lhs) - mpmath.log10(rhs), 8)
     return None
@@ -90,7 +90,7 @@ def cmd_conjecture(args):
         ce = {"point": _point(r.counterexample), "margin": fmt(r.counterexample_margin, DIGITS),
               "relation": str(r.counterexample_relation), "confirmed_dps": r.confirmed_dps,
               "lhs": fmt(r.counterexample_sides[0], DIGITS), "rhs": fmt(r.counterexample_sides[1], DIGITS),
-              "log10_lhs_over_rhs": _log10_ratio(r.counterexample_sides)}
+              "log10_lhs_over_rhs": _log10_ratio(r.counterexample_sides, r.confirmed_dps)}
         payload["counterexample"] = ce
         lines.append(f"COUNTEREXAMPLE at {_point_text(r.counterexample)}: {ce['relation']} fails, "
                      f"relative margin {ce['margin']} (lhs {ce['lhs']}, rhs {ce['rhs']}; "
@@ -101,7 +101,7 @@ def cmd_conjecture(args):
         payload["smallest_margin"] = {"margin": fmt(r.margin, DIGITS), "where": _point(r.point),
                                       "relation": str(r.relation), "dps": r.margin_dps,
                                       "lhs": fmt(r.sides[0], DIGITS), "rhs": fmt(r.sides[1], DIGITS),
-                                      "log10_lhs_over_rhs": _log10_ratio(r.sides)}
+                                      "log10_lhs_over_rhs": _log10_ratio(r.sides, r.margin_dps)}
         sm = payload["smallest_margin"]
         lines.append(f"smallest relative margin: {sm['margin']} at {_point_text(r.point)} "
                      f"(decided at {r.margin_dps} digits; lhs {sm['lhs']}, rhs {sm['rhs']}"

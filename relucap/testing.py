@@ -34,7 +34,65 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
-from hypothesis import assume, strategies as st
+# --- Hypothesis entry point ---------------------------------------------------------------------
+
+_HOOK_STATE = {"ran": False}
+
+
+def _register_types():
+    """``st.from_type(ReLUNetwork)`` -> ``relu_networks()``, once the numerics are imported (and
+    once this module has defined ``relu_networks``)."""
+    mod = sys.modules.get("relucap.numerics.network")
+    if mod is None or not hasattr(mod, "ReLUNetwork") or "relu_networks" not in globals():
+        return False
+    from hypothesis import strategies
+
+    strategies.register_type_strategy(mod.ReLUNetwork, relu_networks())
+    return True
+
+
+def _hypothesis_setup_hook():
+    """Run by Hypothesis at import (entry point group ``hypothesis``, name ``relucap``): registers
+    ``relu_networks()`` for ``st.from_type(ReLUNetwork)`` when ``relucap.numerics`` is already
+    imported, and otherwise when it is (a light import hook), so that importing Hypothesis never
+    pulls in SymPy or the numerics by itself."""
+    _HOOK_STATE["ran"] = True
+    if _register_types():
+        return
+    import importlib.abc
+    import importlib.util
+
+    class _Loader(importlib.abc.Loader):
+        """Delegates to the real loader, then registers the strategy."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def create_module(self, spec):
+            return self._inner.create_module(spec)
+
+        def exec_module(self, module):
+            self._inner.exec_module(module)
+            _register_types()
+
+    class _Watcher(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != "relucap.numerics.network":
+                return None
+            sys.meta_path.remove(self)          # one shot
+            spec = importlib.util.find_spec(fullname)
+            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _Loader(spec.loader)
+            return spec
+
+    if not any(type(f).__name__ == "_Watcher" for f in sys.meta_path):
+        sys.meta_path.insert(0, _Watcher())
+
+
+from hypothesis import assume, strategies as st  # noqa: E402  (after the hook: see above)
 
 __all__ = ["dimensions", "cap_heights", "radii", "relu_networks", "inputs_for", "perturbation_models",
            "check_theorem", "CheckReport", "UndecidedPointsWarning", "theorem_points", "check_relations",
@@ -476,52 +534,7 @@ def _failing_relation(f, point):
     return f.relations[0]
 
 
-# --- Hypothesis entry point ---------------------------------------------------------------------
-
-def _register_types():
-    """``st.from_type(ReLUNetwork)`` -> ``relu_networks()``, once the numerics are imported."""
-    mod = sys.modules.get("relucap.numerics.network")
-    if mod is not None and hasattr(mod, "ReLUNetwork"):
-        st.register_type_strategy(mod.ReLUNetwork, relu_networks())
-        return True
-    return False
-
-
-def _hypothesis_setup_hook():
-    """Run by Hypothesis at import (entry point group ``hypothesis``, name ``relucap``): registers
-    ``relu_networks()`` for ``st.from_type(ReLUNetwork)`` when ``relucap.numerics`` is already
-    imported, and otherwise when it is (a light import hook), so that importing Hypothesis never
-    pulls in SymPy or the numerics by itself."""
-    if _register_types():
-        return
-    import importlib.abc
-    import importlib.util
-
-    class _Loader(importlib.abc.Loader):
-        """Delegates to the real loader, then registers the strategy."""
-
-        def __init__(self, inner):
-            self._inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self._inner, name)
-
-        def create_module(self, spec):
-            return self._inner.create_module(spec)
-
-        def exec_module(self, module):
-            self._inner.exec_module(module)
-            st.register_type_strategy(module.ReLUNetwork, relu_networks())
-
-    class _Watcher(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname != "relucap.numerics.network":
-                return None
-            sys.meta_path.remove(self)          # one shot
-            spec = importlib.util.find_spec(fullname)
-            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                spec.loader = _Loader(spec.loader)
-            return spec
-
-    if not any(type(f).__name__ == "_Watcher" for f in sys.meta_path):
-        sys.meta_path.insert(0, _Watcher())
+# Registered here as well when this module finished importing after the hook ran (the hook can run
+# while this module is itself importing Hypothesis, before relu_networks exists).
+if _HOOK_STATE["ran"]:
+    _register_types()
