@@ -24,7 +24,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 import sympy
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from relucap.theory.caps import CapMeasure
-
 from . import validate
 
 __all__ = ["evaluate", "judge", "Verdict", "HOLDS", "FAILS", "UNDECIDED", "SYMBOLIC"]

@@ -43,6 +43,8 @@ def add_parser(sub):
 
     p = common(sub.add_parser("theorems", help="the theorem registry and the state of each face"))
     p.add_argument("--id", help="show one theorem")
+    p.add_argument("--run", action="store_true", help="also run every numeric check (about 20 s)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
     p.set_defaults(func=cmd_theorems)
 
 
@@ -206,15 +208,35 @@ def faces(thm, *, dps=30):
     return state
 
 
+def run_numeric_check(thm, seed, cache=None):
+    """Run a theorem's numeric check (a sampling check in relucap.numerics); returns
+    {status, seconds, result}, memoized in ``cache`` (several theorems share one check)."""
+    import importlib
+    import time
+
+    cache = {} if cache is None else cache
+    if thm.numeric_check not in cache:
+        module, _, fn = thm.numeric_check.partition(":")
+        t0 = time.perf_counter()
+        result = getattr(importlib.import_module(module), fn)(seed=seed)
+        cache[thm.numeric_check] = dict(status=result.get("status"), seconds=round(time.perf_counter() - t0, 2),
+                                        result=result)
+    return cache[thm.numeric_check]
+
+
 def cmd_theorems(args):
     thms = [theory.theorem(args.id)] if args.id else list(theory.THEOREMS.values())
-    items = []
+    items, checks = [], {}
     for thm in thms:
         items.append({"id": thm.id, "title": thm.title, "kind": thm.kind, "source": thm.source,
                       "derived": thm.derived, "statement": str(thm.statement), "latex": thm.latex(),
                       "hypotheses": [str(h) for h in thm.hypotheses], "note": f"proofs_notes/{thm.note}",
                       "faces": faces(thm)})
+        if args.run and thm.numeric_check:
+            items[-1]["faces"]["numeric_check"] = f"{run_numeric_check(thm, args.seed, checks)['status']} " \
+                                                  f"({thm.numeric_check.split(':')[1]})"
     rows = [(i["id"], i["kind"], i["faces"]["evaluator"], i["faces"]["proof_note"],
-             "yes" if i["faces"]["numeric_check"] != "none" else "no") for i in items]
+             i["faces"]["numeric_check"] if args.run else ("yes" if i["faces"]["numeric_check"] != "none" else "no"))
+            for i in items]
     text = text_table(rows, ("id", "kind", "evaluator", "proof note", "numeric check"))
     return {"count": len(items), "theorems": items}, text

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from relucap.numerics import validate
-from relucap.numerics.lipschitz import as_p, lipschitz, upper_bounds
+from relucap.numerics.lipschitz import as_p, lipschitz
 from relucap.numerics.lipschitz_check import LipschitzSweep, lipschitz_sweep, robustness_gap
 from relucap.numerics.network import ReLUNetwork, random_network
 

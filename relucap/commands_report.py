@@ -70,19 +70,14 @@ def _tables(out, argv, progress):
 def _theorems(out, seed, progress):
     from relucap import theory
 
-    from .commands_basic import faces
+    from .commands_basic import faces, run_numeric_check
 
     rows, checks = [], {}
     for thm in theory.THEOREMS.values():
         state = faces(thm)
         if thm.numeric_check:
-            module, _, fn = thm.numeric_check.partition(":")
-            if thm.numeric_check not in checks:
-                t0 = time.perf_counter()
-                result = getattr(importlib.import_module(module), fn)(seed=seed)
-                checks[thm.numeric_check] = dict(status=result.get("status"), seconds=round(time.perf_counter() - t0, 2),
-                                                 result=result)
-            state["numeric_check"] = f"{checks[thm.numeric_check]['status']} ({fn})"
+            status = run_numeric_check(thm, seed, checks)["status"]
+            state["numeric_check"] = f"{status} ({thm.numeric_check.split(':')[1]})"
         rows.append(dict(id=thm.id, kind=thm.kind, title=thm.title, faces=state, latex=thm.latex(),
                          note=f"proofs_notes/{thm.note}"))
     progress(f"theorem registry: {len(rows)} results, {len(checks)} numeric checks run")

@@ -116,3 +116,8 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, name):
     assert main(args) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and name in err and "Traceback" not in err
+
+
+def test_theorems_run_shows_numeric_check_results(capsys):
+    v = run(capsys, "theorems", "--id", "kurkova2026.bracket", "--run")
+    assert v["theorems"][0]["faces"]["numeric_check"] == "consistent (check_bracket)"

@@ -15,10 +15,9 @@ papers leave unnamed is a symbol: ``c``, ``C`` (the two sides), ``C_N`` (the wid
 from __future__ import annotations
 
 import sympy
-from sympy import And, Eq, Function, Piecewise, S, gamma, log, oo, pi, sqrt
+from sympy import And, Eq, Function, Piecewise, S, gamma, log, pi, sqrt
 
 from .registry import Range, Theorem, register
-from .registry import hypotheses as H
 from .symbols import d
 
 __all__ = ["Lip", "Lip2", "N", "L", "p", "q", "c", "C", "C_N", "kappa", "lam", "eta",

@@ -16,7 +16,7 @@ from .registry import Range, Theorem, register
 from .registry import hypotheses as H
 from .robustness import (kurkova_bound, max_radius, max_units, min_dimension, min_distance,
                          misclassification_lower_bound, vacuity_condition)
-from .symbols import (P_cross, P_fail, P_leave, a, a_out, alpha, d, delta, j, n, r, s, sigma, t)
+from .symbols import (P_cross, P_fail, P_leave, a, a_out, alpha, d, delta, n, r, s, sigma, t)
 
 K26 = "Kůrková, Robustness of Deep ReLU Networks to Misclassification of High-Dimensional Data, arXiv:2602.18674"
 BALL97 = "K. Ball, An elementary introduction to modern convex geometry (1997), Lemma 2.2"
