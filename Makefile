@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The report audits a trained scikit-learn network: the demo installs the sklearn extra.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[sklearn]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -30,6 +30,7 @@ from scipy.stats import beta as beta_dist
 from scipy.stats import binom
 
 from . import perturb, validate
+from .cap import log_cap
 from .network import ReLUNetwork, as_generator
 
 __all__ = ["FailureEstimate", "estimate_failure", "log_caps", "cap_floats", "clopper_pearson",
@@ -84,16 +85,6 @@ def cap_floats(model, d, t):
     return np.where(t >= 1, 0.0, c)
 
 
-def _log_cap_mp(dd, t, dps):
-    try:
-        from .cap import log_cap
-    except ImportError:        # helper module not there yet: mpmath works for moderate d
-        with mpmath.workdps(dps + 10):
-            t = mpmath.mpf(t)
-            return +mpmath.log(mpmath.betainc((dd - 1) / mpmath.mpf(2), 0.5, 0, 1 - t * t, regularized=True) / 2)
-    return log_cap(dd, float(t), model="sphere", dps=dps)
-
-
 def log_caps(model, d, t, *, dps=30):
     """Natural logs (mpf) of the cap masses of ``cap_floats``; ``-inf`` for an empty cap.  Float
     values above 1e-280 are used as they are (relative error ~1e-14); smaller ones come from
@@ -110,7 +101,7 @@ def log_caps(model, d, t, *, dps=30):
             with mpmath.workdps(dps + 10):
                 out.append(+mpmath.log(mpmath.erfc(mpmath.mpf(ti) * mpmath.sqrt(d) / mpmath.sqrt(2)) / 2))
         else:
-            out.append(_log_cap_mp(d + 2 if model == "ball" else d, ti, dps))
+            out.append(log_cap(d, float(ti), model=model, dps=dps))
     return out
 
 

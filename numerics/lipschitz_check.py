@@ -192,21 +192,14 @@ def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", progress=Non
 # ------------------------------------------------------------------------------ robustness bridge
 
 def _cap_radius(d, n, a, delta):
-    """``r`` with ``n C_d(a/r) = delta`` (exact cap measure), or ``None`` without numerics.cap."""
-    try:
-        from .cap import cap
-    except ImportError:
-        return None
+    """``r`` with ``n C_d(a/r) = delta`` (exact cap measure), by the solver's monotone search."""
     import mpmath
-    target = mpmath.mpf(delta) / n
-    lo, hi = mpmath.mpf(0), mpmath.mpf(1)      # C_d(t) decreases in t
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if cap(d, mid, dps=20) > target:
-            lo = mid
-        else:
-            hi = mid
-    return float(a / hi)
+
+    from .solve import cap_height_for
+
+    with mpmath.workdps(30):
+        t = cap_height_for(d, mpmath.log(mpmath.mpf(delta) / n), form="cap", dps=20)
+    return float(a / t)
 
 
 def robustness_gap(net, x, *, delta=0.01, estimate_samples=2000, rng=None, lower_options=None):

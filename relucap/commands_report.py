@@ -2,7 +2,6 @@
 theorem registry with every check run, and a manifest, in one directory with an ``index.md``."""
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -36,15 +35,6 @@ class _Progress:
         self.done += 1
         print(f"[{self.done}/{self.steps}] {what} ({time.perf_counter() - self.t0:.0f} s)", file=sys.stderr,
               flush=True)
-
-
-def _optional(name):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
 
 
 def _tables(out, argv, progress):
@@ -96,24 +86,21 @@ def _theorems(out, seed, progress):
 
 
 def _figures(out, quick, progress):
-    figures = _optional("relucap.figures")
-    if figures is None:
-        return [], "figures module not installed"
+    from . import figures
+
     written = []
     for name in FIGURES:
         written += [Path(p) for p in figures.make(name, out / "figures", quick=quick)]
         progress(f"figure {name}")
-    return written, None
+    return written
 
 
 def _audit(out, seed, quick, progress):
-    datasets = _optional("relucap.numerics.datasets")
-    audit_mod = _optional("relucap.numerics.audit")
-    if datasets is None or audit_mod is None:
-        return None, "audit modules not installed"
     import dataclasses
 
     import numpy as np
+
+    from relucap.numerics import audit as audit_mod, datasets
 
     task = datasets.digits_task(seed)
     X, y = (task.X_test[:40], task.y_test[:40]) if quick else (task.X_test, task.y_test)
@@ -127,7 +114,7 @@ def _audit(out, seed, quick, progress):
                "rows": [dataclasses.asdict(r) for r in result.rows]}
     (out / "audit" / "digits.json").write_text(json.dumps(jsonable(payload), indent=2))
     progress(f"audit of the digits network ({len(X)} test inputs, r = {radius:.4g})")
-    return result, None
+    return result
 
 
 def cmd_report(args):
@@ -147,8 +134,8 @@ def cmd_report(args):
     argv = ["report", *sys.argv[2:]]
     table_files = _tables(out, argv, progress)
     rows, checks = _theorems(out, args.seed, progress)
-    figure_files, fig_note = _figures(out, args.quick, progress)
-    audit, audit_note = _audit(out, args.seed, args.quick, progress)
+    figure_files = _figures(out, args.quick, progress)
+    audit = _audit(out, args.seed, args.quick, progress)
     manifest = {"command": ["relucap", *argv], "seed": args.seed, "quick": args.quick,
                 "python": sys.version.split()[0], "platform": platform.platform(),
                 "versions": {"relucap": relucap.__version__, "sympy": sympy.__version__,
@@ -164,12 +151,9 @@ def cmd_report(args):
              "## Tables", ""]
     index += [f"- [{p.name}](tables/{p.name})" for p in table_files]
     index += ["", "## Figures", ""]
-    index += ([f"- [{p.name}](figures/{p.name})" for p in figure_files] or [f"- ({fig_note})"])
+    index += [f"- [{p.name}](figures/{p.name})" for p in figure_files]
     index += ["", "## Audit of the digits network", ""]
-    if audit is not None:
-        index += [f"- [audit/digits.json](audit/digits.json): {json.dumps(jsonable(audit.counts))}"]
-    else:
-        index += [f"- ({audit_note})"]
+    index += [f"- [audit/digits.json](audit/digits.json): {json.dumps(jsonable(audit.counts))}"]
     index += ["", "## Theorems", "", "- [theorems.md](theorems.md) — every registered result, the state of "
               "each face, and its numeric check run in this report", ""]
     # A closed-form relation that fails, or a certified statement contradicted by sampling
