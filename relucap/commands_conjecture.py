@@ -4,7 +4,9 @@
                        [--examples 200] [--seed 0] [--json]
 
 Exit status: 0 when no counterexample was found (which proves nothing), 1 when one was found and
-confirmed at twice the precision, 2 for bad arguments.  The search itself is
+confirmed at twice the precision, 2 for bad arguments.  When the inequality is (part of) a registered
+result, the output names it, with its kind and proof note, and says whether the box searched lies
+inside its hypotheses (checked at the box's corners).  The search itself is
 :func:`relucap.numerics.conjecture.search`; Hypothesis explores (and shrinks a counterexample) when
 it is installed, seeded uniform draws otherwise.
 """
@@ -64,6 +66,43 @@ def _range_text(rng):
     return f"[{rng.lo}, {rng.hi}]" + (f" ({kind})" if kind else "")
 
 
+def _registered(statement, domain):
+    """The registered results containing ``statement``, and whether the box lies in their hypotheses."""
+    import itertools
+
+    import sympy
+
+    from relucap.theory import registered
+
+    out = []
+    for thm in registered(statement):
+        inside = True
+        for h in thm.hypotheses:
+            names = {s.name for s in h.free_symbols}
+            if not names <= set(domain):
+                inside = None if inside else inside
+                continue
+            syms = sorted(h.free_symbols, key=lambda s: s.name)
+            for corner in itertools.product(*((domain[s.name].lo, domain[s.name].hi) for s in syms)):
+                holds = h.subs(dict(zip(syms, (sympy.sympify(v) for v in corner))))
+                if holds is sympy.false:
+                    inside = False
+                elif holds is not sympy.true and inside:
+                    inside = None
+        out.append({"id": thm.id, "kind": thm.kind, "proof_note": f"proofs_notes/{thm.note}",
+                    "hypotheses": [str(h) for h in thm.hypotheses], "box_inside_hypotheses": inside})
+    return out
+
+
+def _registered_line(entry):
+    where = {True: "the box searched lies inside its hypotheses",
+             False: "the box searched is NOT inside its hypotheses",
+             None: "whether the box lies inside its hypotheses was not decided"}[entry["box_inside_hypotheses"]]
+    what = "proved" if entry["kind"] != "conjecture" else "an open conjecture"
+    return (f"registered: {entry['id']} ({entry['kind']}, {what}; {entry['proof_note']}) under "
+            f"{', '.join(entry['hypotheses'])}; {where}")
+
+
 def cmd_conjecture(args):
     from relucap.numerics import validate
     from relucap.numerics.conjecture import parse_over, parse_statement, search
@@ -79,10 +118,11 @@ def cmd_conjecture(args):
     explore, how = _explorer()
     r = search(statement, domain, dps=dps, examples=examples, seed=args.seed, explore=explore)
 
+    known = _registered(statement, domain)
     payload = {"statement": str(statement), "over": {k: _range_text(v) for k, v in domain.items()},
                "dps": dps, "seed": args.seed, "explorer": how, "status": r.status, "found": r.found,
-               "evaluations": r.evaluations, "phases": r.phases}
-    lines = [f"statement: {statement}",
+               "evaluations": r.evaluations, "phases": r.phases, "registered": known}
+    lines = [f"statement: {statement}", *(_registered_line(e) for e in known),
              "over: " + "; ".join(f"{k} in {v}" for k, v in payload["over"].items()),
              f"searched {r.evaluations} points at {dps} digits ({how} {r.phases.get('explore', 0)}, "
              f"corners {r.phases.get('probe', 0)}, Nelder-Mead {r.phases.get('refine', 0)}), seed {args.seed}"]

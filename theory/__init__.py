@@ -10,10 +10,11 @@ registered :class:`Theorem` (``THEOREMS``, ``theorem(id)``).  Nothing here sampl
 from . import symbols
 from .caps import (CapMeasure, ball_bound, ball_slice_density, cap_asymptotic, cap_density,
                    cap_lower_bound, cap_measure, crossing_probability, gaussian_crossing,
-                   tail_bound, tail_bound_simple)
-from .registry import PROOFS_NOTES, THEOREMS, Range, Theorem, register, theorem
+                   half_ball_bound, hazard_bound, tail_bound, tail_bound_simple)
+from .registry import PROOFS_NOTES, THEOREMS, Range, Theorem, register, registered, theorem
 from .robustness import (FORMS, kurkova_bound, max_radius, max_units, min_dimension, min_distance,
-                         misclassification_lower_bound, robustness, vacuity_condition)
+                         misclassification_lower_bound, multiclass_bound, multiclass_lower_bound,
+                         multiclass_units, robustness, vacuity_condition)
 from .tools import latex, lambdify, series_in_inverse
-from . import statements  # noqa: E402  (registers the results of THEORY.md §1-4)
-from . import lipschitz  # noqa: E402  (registers [GHSV23] and [DFGSV25], THEORY.md §6)
+from . import statements  # noqa: E402  (registers caps, crossings, cells, the robustness chain)
+from . import lipschitz  # noqa: E402  (registers [GHSV23], [DFGSV25] and the exact/upper Lipschitz results)

@@ -1,4 +1,5 @@
-"""Spherical caps: the measure ``C_d(t)``, its density, closed forms, models, and bounds (THEORY.md §1).
+"""Spherical caps: the measure ``C_d(t)``, its density, closed forms, models, and bounds
+(docs/theory.md, "Spherical caps").
 
 ``CapMeasure(d, t)`` is a SymPy function: it differentiates (``d/dt C_d(t) = -f_d(t)``), rewrites to
 the regularized incomplete beta function or to an integral of its density, evaluates its closed
@@ -14,7 +15,7 @@ from sympy.core.function import ArgumentIndexError
 
 __all__ = ["CapMeasure", "cap_measure", "cap_density", "ball_slice_density", "gaussian_crossing",
            "ball_bound", "tail_bound", "tail_bound_simple", "cap_lower_bound", "cap_asymptotic",
-           "crossing_probability"]
+           "crossing_probability", "half_ball_bound", "hazard_bound"]
 
 HALF = S.Half
 
@@ -150,7 +151,7 @@ def ball_bound(d, t):
 
 
 def tail_bound(d, t):
-    """Sharper tail (THEORY.md §1.5): ``C_d(t) <= (1-t^2)^((d-1)/2) / (t (d-1) B((d-1)/2, 1/2))``, ``0 < t < 1``."""
+    """Sharper tail (docs/theory.md, tail bounds): ``C_d(t) <= (1-t^2)^((d-1)/2) / (t (d-1) B((d-1)/2, 1/2))``, ``0 < t < 1``."""
     d, t = sympy.sympify(d), sympy.sympify(t)
     return (1 - t**2) ** ((d - 1) / 2) / (t * (d - 1) * _normalizer(d))
 
@@ -162,7 +163,7 @@ def tail_bound_simple(d, t):
 
 
 def cap_lower_bound(d, t):
-    """Matching lower bound (THEORY.md §1.6): ``t (1-t^2)^((d-1)/2) / (((d-1) t^2 + 1) B((d-1)/2, 1/2))``."""
+    """Matching lower bound (docs/theory.md, tail bounds): ``t (1-t^2)^((d-1)/2) / (((d-1) t^2 + 1) B((d-1)/2, 1/2))``."""
     d, t = sympy.sympify(d), sympy.sympify(t)
     return t * (1 - t**2) ** ((d - 1) / 2) / (((d - 1) * t**2 + 1) * _normalizer(d))
 
@@ -175,7 +176,22 @@ def cap_asymptotic(d, t):
 
 def crossing_probability(d, delta, r, model="sphere"):
     """Probability that ``x + r u`` lies strictly beyond a hyperplane at distance ``delta`` from ``x``
-    (THEORY.md §2): ``C_d(delta/r)``, which is 0 when ``delta >= r``."""
+    (docs/theory.md, "Crossing a hyperplane"): ``C_d(delta/r)``, which is 0 when ``delta >= r``."""
     d, delta, r = (sympy.sympify(v) for v in (d, delta, r))
     return cap_measure(d, delta / r, model)
 
+
+
+def half_ball_bound(d, t):
+    """``exp(-d t^2 / 2) / 2``: half of Ball's bound, an upper bound on ``C_d(t)`` for every ``d >= 2``
+    and ``0 <= t <= 1``, with equality only at ``t = 0`` (proofs_notes/half_ball.md)."""
+    d, t = sympy.sympify(d), sympy.sympify(t)
+    return exp(-d * t**2 / 2) / 2
+
+
+def hazard_bound(d, t):
+    """``f_d(t) / (d t) = (1-t^2)^((d-3)/2) / (d t B((d-1)/2, 1/2))``: an upper bound on ``C_d(t)``
+    for ``d >= 2`` and ``0 < t < 1`` (the hazard inequality ``f_d/C_d >= d t``,
+    proofs_notes/half_ball.md).  Sharper than :func:`tail_bound` exactly when ``d t^2 < 1``."""
+    d, t = sympy.sympify(d), sympy.sympify(t)
+    return cap_density(d, t) / (d * t)

@@ -1,12 +1,18 @@
-"""Lipschitz constants of random ReLU networks [GHSV23, DFGSV25], THEORY.md §6, as registered results.
+"""Lipschitz constants of random ReLU networks [GHSV23, DFGSV25] as registered results
+(docs/theory.md, "Lipschitz constants").
 
-``Lip_p`` is the ℓp Lipschitz constant ``sup_x ||∇Φ(x)||_{p'}`` of a network drawn from the model
-of THEORY.md §6 (He-type weights with variance 2 over fan-out, N(0, 1) output row, symmetric
-biases).  It is a *sampled* quantity: the statements are checked by drawing networks and computing
-certified lower / exact / upper values (``relucap.numerics.lipschitz_check``).  Every constant the
-papers leave unnamed is a symbol: ``c``, ``C`` (the two sides), ``C_N`` (the width condition
-``N >= C_N d``), ``kappa`` (the power of ``log N``), ``lam`` (the power of the depth, at most 1),
-``eta`` (the failure probability of the high-probability statement).
+``Lip_p`` is the ℓp Lipschitz constant ``sup_x ||∇Φ(x)||_{p'}`` of a network drawn from the
+[DFGSV25] model (hidden and first-layer weights i.i.d. ``N(0, 2/N)`` -- variance 2 over the fan-out
+--, an ``N(0, 1)`` output row, symmetric biases; ``random_network(..., init="he-fanout")``).  It is a
+*sampled* quantity, so every statement about it is an *event with a probability*:
+``Pr(event) >= 1 - eta`` (:class:`Pr`), never a bare inequality -- scaling every weight by ``λ`` has
+positive probability for each ``λ`` and scales ``Lip_2`` by ``λ^(L+1)``, so no fixed constant holds
+surely.  The numeric face estimates the fraction of sampled networks inside the band, with its
+confidence interval (``relucap.numerics.theorem_checks.check_probability_event``).  Every constant
+the papers leave unnamed is a symbol: ``c``, ``C`` (the two sides), ``C_N`` (the width condition
+``N >= C_N d``, our assumption for one hidden layer), ``kappa`` (the power of ``log N``), ``lam``
+(the power of the depth in :func:`deep_upper_bound`; [DFGSV25] give ``lam = 1``), ``eta`` (the
+probability that the event fails: a symbol, since no form of it is encoded here).
 
 >>> from relucap.theory import lipschitz
 >>> lipschitz.gaussian_norm_mean(3, 2)
@@ -21,14 +27,18 @@ from .registry import Range, Theorem, register
 from .symbols import d
 
 __all__ = ["Lip", "Lip2", "N", "L", "p", "q", "c", "C", "C_N", "kappa", "lam", "eta",
-           "GaussianNormMean", "gaussian_norm_mean", "typical_scale", "shallow_bounds",
-           "deep_upper_bound", "GHSV23", "DFGSV25"]
+           "Pr", "with_probability", "event_of", "GaussianNormMean", "gaussian_norm_mean",
+           "typical_scale", "shallow_bounds", "deep_upper_bound", "GHSV23", "DFGSV25"]
 
 GHSV23 = ("P. Geuchen, T. Heindl, D. Stöger, F. Voigtlaender, On the Lipschitz constant of random "
           "neural networks, arXiv:2311.01356 (2023)")
 DFGSV25 = ("S. Dirksen, P. Finke, P. Geuchen, D. Stöger, F. Voigtlaender, Near-optimal estimates for the "
            "ℓp-Lipschitz constants of deep random ReLU neural networks, arXiv:2506.19695 (2025)")
 OURS = "relucap (derived in proofs_notes/)"
+STANDARD = ("standard: the Lipschitz constant of a continuous piecewise-affine function is the largest "
+            "dual norm of its gradient over the pieces of positive volume (proof in proofs_notes/)")
+DFGSV25_MODEL = ("the [DFGSV25] model: W_0 and hidden W_l i.i.d. N(0, 2/N) (variance over fan-out), "
+                 "output row N(0, 1), symmetric biases")
 
 # The quantities.  Lip_p of one sampled network is a random variable: never evaluated, sampled.
 Lip = sympy.Symbol(r"\mathrm{Lip}_p", nonnegative=True)
@@ -49,7 +59,49 @@ U_prod = sympy.Symbol(r"U_{\mathrm{prod}}", positive=True)
 U_split = sympy.Symbol(r"U_{\mathrm{split}}", positive=True)
 U_relax = sympy.Symbol(r"U_{\mathrm{relax}}", positive=True)
 G_cells = sympy.Symbol(r"\max_{\mathrm{cells}} \|g\|_{p'}", nonnegative=True)
-G_lower = sympy.Symbol(r"\|\nabla\Phi(x^*)\|_{p'}", nonnegative=True)
+# the gradient of the cell of an interior witness x* (every unit's margin strictly positive); at a
+# boundary point the pattern gradient need not be a lower bound (proofs_notes/lipschitz_exact.md)
+G_lower = sympy.Symbol(r"\|g(P(x^*))\|_{p'}", nonnegative=True)
+
+
+class Pr(Function):
+    """``Pr(event)``: the probability of an event about a random network (an unevaluated SymPy
+    function of a Boolean, printed ``P(...)`` and ``\\mathbb{P}\\left(...\\right)``).  It is never
+    evaluated symbolically; the numeric face estimates it by sampling networks."""
+
+    nargs = 1
+    is_real = True
+    is_nonnegative = True
+
+    @classmethod
+    def eval(cls, event):
+        if not isinstance(event, sympy.logic.boolalg.Boolean):
+            raise TypeError(f"Pr takes an event (a relation or an And of relations), got {event!r}")
+        return None
+
+    @property
+    def event(self):
+        return self.args[0]
+
+    def _sympystr(self, printer):
+        return "P(%s)" % printer._print(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        base = r"\mathbb{P}\left(%s\right)" % printer._print(self.args[0])
+        return base if exp is None else r"%s^{%s}" % (base, exp)
+
+
+def with_probability(event, failure=None):
+    """``Pr(event) >= 1 - failure``: the form of every statement about a random network
+    (``failure`` defaults to the symbol ``eta``)."""
+    return sympy.Ge(Pr(event), 1 - (eta if failure is None else sympy.sympify(failure)))
+
+
+def event_of(statement):
+    """``(event, eta)`` of a statement made by :func:`with_probability` (``None`` for any other)."""
+    if isinstance(statement, sympy.Ge) and isinstance(statement.lhs, Pr):
+        return statement.lhs.event, 1 - statement.rhs
+    return None
 
 
 class GaussianNormMean(Function):
@@ -84,55 +136,68 @@ def shallow_bounds(dim=d):
     return c * sqrt(dim), C * sqrt(dim)
 
 
-def deep_upper_bound(dim=d, width=N, depth=L):
-    """``C L^lam (log N)^kappa sqrt(d)``: the deep ℓ2 upper bound, depth power ``lam <= 1``."""
-    return C * depth**lam * log(width)**kappa * sqrt(dim)
+def deep_upper_bound(dim=d, width=N, depth=L, depth_power=lam):
+    """``C L^lam (log N)^kappa sqrt(d)``: a deep ℓ2 upper bound of the [DFGSV25] shape ("linear in the
+    depth" is ``lam = 1``, their claim; [GHSV23] treat a fixed depth, ``depth_power=0``, with
+    ``C`` and ``kappa`` allowed to depend on it)."""
+    return C * depth**depth_power * log(width)**kappa * sqrt(dim)
 
 
 DIMS = Range(2, 64, log=True, integer=True)
-WIDTH_OK = "N >= C_N * d"
+_lo, _hi = shallow_bounds()
+_M = GaussianNormMean(d, q)           # E||g||_{p'}, the [DFGSV25] size of Lip_p for p >= 2
 
 register(Theorem(
-    id="ghsv2023.shallow", kind="theorem", source=GHSV23, note="ghsv2023_shallow.md",
-    title="Shallow random ReLU network: c sqrt(d) <= Lip_2 <= C sqrt(d) with probability >= 1 - eta",
-    statement=And(shallow_bounds()[0] <= Lip2, Lip2 <= shallow_bounds()[1]),
-    hypotheses=(sympy.Ge(d, 2), Eq(L, 1), sympy.Ge(N, C_N * d), sympy.Le(c, C), sympy.Lt(eta, 1)),
+    id="ghsv2023.shallow", kind="theorem", note="ghsv2023_shallow.md",
+    source=GHSV23 + "; encoded under " + DFGSV25_MODEL + "; the width condition N >= C_N d is our "
+           "assumption (the abstract calls the shallow constant absolute)",
+    title="Shallow random ReLU network: with probability >= 1 - eta, c sqrt(d) <= Lip_2 <= C sqrt(d)",
+    statement=with_probability(And(_lo <= Lip2, Lip2 <= _hi)),
+    hypotheses=(sympy.Ge(d, 2), Eq(L, 1), sympy.Ge(N, C_N * d)),
     domain={"d": DIMS, "N": Range(8, 1024, log=True, integer=True)},
     sampled=(Lip2,), numeric_check="relucap.numerics.lipschitz_check:check_shallow"))
 
 register(Theorem(
-    id="ghsv2023.deep_lower", kind="theorem", source=GHSV23, note="ghsv2023_deep.md",
-    title="Deep wide random ReLU network: Lip_2 >= c sqrt(d) (c about 1/4) with probability >= 1 - eta",
-    statement=shallow_bounds()[0] <= Lip2,
-    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(N, C_N * d), sympy.Lt(eta, 1)),
+    id="ghsv2023.deep_lower", kind="theorem", note="ghsv2023_deep.md",
+    source=GHSV23 + " (fixed depth, sufficiently large width; c may depend on L); encoded under "
+           + DFGSV25_MODEL + "; 'sufficiently large' written N >= C_N d (the form is ours)",
+    title="Deep wide random ReLU network: with probability >= 1 - eta, Lip_2 >= c sqrt(d)",
+    statement=with_probability(_lo <= Lip2),
+    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(N, C_N * d)),
     domain={"d": DIMS, "L": Range(1, 4, integer=True)},
     sampled=(Lip2,), numeric_check="relucap.numerics.lipschitz_check:check_deep"))
 
 register(Theorem(
-    id="ghsv2023.deep_upper", kind="theorem", source=GHSV23, note="ghsv2023_deep.md",
-    title="Deep wide random ReLU network: Lip_2 <= C L^lam (log N)^kappa sqrt(d), lam <= 1",
-    statement=Lip2 <= deep_upper_bound(),
-    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(N, C_N * d), sympy.Le(lam, 1),
-                sympy.Lt(eta, 1)),
+    id="ghsv2023.deep_upper", kind="theorem", note="ghsv2023_deep.md",
+    source=GHSV23 + " (fixed depth, sufficiently large width; C and kappa may depend on L); encoded "
+           "under " + DFGSV25_MODEL + "; 'sufficiently large' written N >= C_N d (the form is ours)",
+    title="Deep wide random ReLU network: with probability >= 1 - eta, Lip_2 <= C (log N)^kappa sqrt(d) "
+          "(constants depending on the depth)",
+    statement=with_probability(Lip2 <= deep_upper_bound(depth_power=0)),
+    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(N, C_N * d)),
     domain={"d": DIMS, "L": Range(1, 4, integer=True)},
     sampled=(Lip2,), numeric_check="relucap.numerics.lipschitz_check:check_deep"))
 
 register(Theorem(
-    id="dfgsv2025.lp", kind="theorem", source=DFGSV25, note="dfgsv2025_lp.md",
-    title="ℓp constant, deep and wide: c M_p <= Lip_p <= C L (log N)^kappa M_p, "
-          "M_p = E||g||_{p'} for p >= 2 and E||g||_2 for p < 2",
-    statement=And(c * typical_scale() <= Lip, Lip <= C * L * log(N)**kappa * typical_scale()),
-    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(p, 1), Eq(1 / p + 1 / q, 1),
-                sympy.Ge(N, C_N * d), sympy.Lt(eta, 1)),
-    domain={"d": DIMS, "p": Range(1, 2)},
+    id="dfgsv2025.lp", kind="theorem", note="dfgsv2025_lp.md",
+    source=DFGSV25 + " (their model; the factor 'logarithmic in the width and linear in the depth' is "
+           "theirs); the width condition N >= C_N d is written in our form",
+    title="ℓp constant, deep and wide, p >= 2: with probability >= 1 - eta, "
+          "c E||g||_{p'} <= Lip_p <= C L (log N)^kappa E||g||_{p'}",
+    statement=with_probability(And(c * _M <= Lip, Lip <= C * L * log(N)**kappa * _M)),
+    hypotheses=(sympy.Ge(d, 2), sympy.Ge(L, 1, evaluate=False), sympy.Ge(p, 2), Eq(1 / p + 1 / q, 1),
+                sympy.Ge(N, C_N * d)),
+    domain={"d": DIMS, "p": Range(2, 8)},
     sampled=(Lip,), numeric_check="relucap.numerics.lipschitz_check:check_lp"))
 
 register(Theorem(
-    id="dfgsv2025.lp_shallow", kind="theorem", source=DFGSV25, note="dfgsv2025_lp.md",
-    title="ℓp constant, one hidden layer: c M_p <= Lip_p <= C M_p (matching bounds)",
-    statement=And(c * typical_scale() <= Lip, Lip <= C * typical_scale()),
-    hypotheses=(sympy.Ge(d, 2), Eq(L, 1), sympy.Ge(p, 1), Eq(1 / p + 1 / q, 1),
-                sympy.Ge(N, C_N * d), sympy.Lt(eta, 1)),
+    id="dfgsv2025.lp_shallow", kind="theorem", note="dfgsv2025_lp.md",
+    source=DFGSV25 + " (their model; 'matching bounds' for shallow networks); the width condition "
+           "N >= C_N d is written in our form",
+    title="ℓp constant, one hidden layer, p >= 2: with probability >= 1 - eta, "
+          "c E||g||_{p'} <= Lip_p <= C E||g||_{p'}",
+    statement=with_probability(And(c * _M <= Lip, Lip <= C * _M)),
+    hypotheses=(sympy.Ge(d, 2), Eq(L, 1), sympy.Ge(p, 2), Eq(1 / p + 1 / q, 1), sympy.Ge(N, C_N * d)),
     domain={"d": DIMS},
     sampled=(Lip,), numeric_check="relucap.numerics.lipschitz_check:check_lp"))
 
@@ -146,9 +211,9 @@ register(Theorem(
     numeric_check="relucap.numerics.lipschitz_check:check_upper_bounds"))
 
 register(Theorem(
-    id="relucap.lipschitz_exact", kind="lemma", source=OURS, note="lipschitz_exact.md", derived=True,
-    title="Lip_p is the largest dual norm of a cell gradient over the cells of positive volume, "
-          "and every gradient at a point is a lower bound",
+    id="relucap.lipschitz_exact", kind="lemma", source=STANDARD, note="lipschitz_exact.md", derived=True,
+    title="Lip_p is the largest dual norm of a cell gradient over the cells of positive volume; "
+          "the gradient of the cell of an interior point (every unit's margin > 0) is a lower bound",
     statement=And(G_lower <= Lip, Eq(Lip, G_cells)),
     hypotheses=(sympy.Ge(p, 1),),
     sampled=(Lip, G_cells, G_lower),

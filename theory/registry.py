@@ -1,4 +1,4 @@
-"""The registry of theorems: one object per result, with its five faces (DESIGN.md).
+"""The registry of theorems: one object per result, with its five faces (docs/architecture.md).
 
 1. ``id`` and ``source``;
 2. ``hypotheses``: SymPy relations that must hold (besides the symbols' own assumptions);
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import sympy
 
-__all__ = ["Range", "Theorem", "THEOREMS", "register", "theorem", "hypotheses", "PROOFS_NOTES"]
+__all__ = ["Range", "Theorem", "THEOREMS", "register", "theorem", "hypotheses", "PROOFS_NOTES",
+           "registered"]
 
 # proofs_notes/ sits beside theory/ in the repository (theory/ is installed as relucap.theory).
 PROOFS_NOTES = Path(__file__).resolve().parent.parent / "proofs_notes"
@@ -48,7 +49,7 @@ class Theorem:
     domain: dict = field(default_factory=dict)
     note: str = ""
     kind: str = "theorem"           # theorem | lemma | corollary | identity | definition | conjecture
-    derived: bool = False           # marked (derive) in THEORY.md: a full derivation is in the note
+    derived: bool = False           # derived by us: the note carries the complete derivation
     numeric_check: str | None = None  # "module:function" in relucap.numerics, a sampling check
     sampled: tuple = ()             # symbols whose value comes from sampling, not from evaluation
 
@@ -127,3 +128,64 @@ def theorem(id: str) -> Theorem:
         return THEOREMS[id]
     except KeyError:
         raise KeyError(f"no theorem {id!r}; registered: {', '.join(sorted(THEOREMS))}") from None
+
+
+def _relation_key(rel):
+    """``(kind, lhs - rhs)`` with ``>``/``>=`` turned into ``<``/``<=``, so that equal statements
+    written either way round compare equal."""
+    if isinstance(rel, (sympy.GreaterThan, sympy.StrictGreaterThan)):
+        rel = rel.reversed
+    return type(rel), sympy.sympify(rel.lhs - rel.rhs)
+
+
+def _same_relation(a, b):
+    (ka, ea), (kb, eb) = _relation_key(a), _relation_key(b)
+    if ka is not kb or ea.free_symbols != eb.free_symbols:
+        return False
+    for diff in ((ea - eb, ea + eb) if ka is sympy.Equality else (ea - eb,)):
+        if diff == 0 or sympy.expand(diff) == 0:
+            return True
+        if _generically_nonzero(diff):       # cheap: most pairs differ at a sample point
+            continue
+        if sympy.simplify(diff) == 0:
+            return True
+    return False
+
+
+def _generically_nonzero(expr):
+    """True when ``expr`` is visibly non-zero at two points inside the symbols' assumptions."""
+    if expr.atoms(sympy.Indexed):
+        return False
+    for values in ((7, "0.37", "0.29"), (12, "0.61", "0.43")):
+        point = {}
+        for sym in expr.free_symbols:
+            point[sym] = values[0] if sym.is_integer else sympy.Rational(values[1] if sym.is_positive else values[2])
+        try:
+            v = complex(sympy.N(expr.subs(point), 20))
+        except (TypeError, ValueError):
+            return False
+        if abs(v) > 1e-12:
+            return True
+    return False
+
+
+def registered(statement):
+    """The registered results that contain ``statement``: every relation of ``statement`` is (up to
+    algebra and the side it is written on) a relation of the result.  Conjectures are included with
+    their kind, so a caller can tell a proved statement from an open one.
+
+    >>> from relucap.theory.symbols import d, t
+    >>> from relucap.theory import CapMeasure, half_ball_bound
+    >>> [thm.id for thm in registered(CapMeasure(d, t) <= half_ball_bound(d, t))]
+    ['relucap.half_ball']
+    """
+    wanted = statement.args if isinstance(statement, sympy.And) else (statement,)
+    if not all(isinstance(rel, sympy.core.relational.Relational) for rel in wanted):
+        raise TypeError(f"statement must be a relation or an And of relations, got {statement!r}")
+    out = []
+    for thm in THEOREMS.values():
+        rels = thm.relations
+        if all(any(_same_relation(w, rel) for rel in rels if isinstance(rel, sympy.core.relational.Relational))
+               for w in wanted):
+            out.append(thm)
+    return out

@@ -1,4 +1,5 @@
-"""The [K26] robustness bound, its sharper links, corollaries and bracket (THEORY.md §3–4).
+"""The [K26] robustness bound, its sharper links, corollaries and bracket, for one output unit and
+for ``k`` classes (docs/theory.md, "Cells", "Multi-class networks", "The robustness chain").
 
 For ``y = x + r u`` with ``u`` uniform on the sphere, and ``a_j`` the distance from ``x`` to unit
 ``j``'s local hyperplane (``a = min_j a_j``)::
@@ -21,7 +22,8 @@ from .symbols import j
 from .caps import ball_bound, cap_measure, tail_bound
 
 __all__ = ["FORMS", "kurkova_bound", "robustness", "min_dimension", "max_radius", "max_units",
-           "min_distance", "vacuity_condition", "misclassification_lower_bound"]
+           "min_distance", "vacuity_condition", "misclassification_lower_bound", "multiclass_units",
+           "multiclass_bound", "multiclass_lower_bound"]
 
 FORMS = ("union", "cap", "tail", "paper")
 
@@ -101,7 +103,7 @@ def vacuity_condition(n, d, a, r):
 
 
 def misclassification_lower_bound(d, r, a_out, hidden_distances, *, n_hidden=None, model="sphere"):
-    """Certified lower bound on ``P(misclassification)`` (THEORY.md §4, the bracket):
+    """Certified lower bound on ``P(misclassification)`` (docs/theory.md, the bracket):
     ``C_d(a_out/r) - Σ_{j hidden} C_d(a_j/r)``.  Crossing only the output unit's face flips the class.
 
     ``hidden_distances``: a list, or an ``IndexedBase`` summed over ``j = 1..n_hidden``.
@@ -111,4 +113,67 @@ def misclassification_lower_bound(d, r, a_out, hidden_distances, *, n_hidden=Non
     if isinstance(hidden_distances, sympy.IndexedBase) and n_hidden is None:
         raise ValueError("a symbolic hidden_distances needs n_hidden")
     return cap_measure(d, a_out / r, model) - _union(d, r, hidden_distances, n_hidden, model)
+
+
+
+# ------------------------------------------------------------------------------ k classes
+
+def multiclass_units(n_hidden, n_classes):
+    """The number of faces of the cell ``Cell*(x)`` of a ``k``-class network: ``n_h + k - 1``
+    (every hidden unit, and one decision face ``z_c - z_j = 0`` per other class).  For ``k = 2`` it
+    is ``n_h + 1``, the ``n`` of the single-output statements (the output unit counts)."""
+    n_hidden, n_classes = _sym(n_hidden, n_classes)
+    if n_classes.is_number and (n_classes.is_integer is False or (n_classes - 2).is_negative):
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes}")
+    if n_hidden.is_number and (n_hidden.is_integer is False or n_hidden.is_negative):
+        raise ValueError(f"n_hidden must be an integer >= 0, got {n_hidden}")
+    return n_hidden + n_classes - 1
+
+
+def multiclass_bound(n_hidden, n_classes, d, a, r, form="paper", *, distances=None, model="sphere"):
+    """Upper bound on ``P(class(x + r u) != class(x))`` for a network with ``n_hidden`` ReLU units
+    and ``n_classes`` output logits (predicted class the argmax): :func:`kurkova_bound` with
+    ``n = n_h + k - 1`` faces and ``a`` the smallest distance to a hidden face or a decision face
+    (proofs_notes/multiclass.md).  ``distances`` (``"union"`` form) lists all ``n_h + k - 1``
+    distances, hidden ones and decision ones.
+
+    >>> from sympy import Symbol
+    >>> multiclass_bound(Symbol('n_h'), 2, 100, 1, 4) == kurkova_bound(Symbol('n_h') + 1, 100, 1, 4)
+    True
+    """
+    return kurkova_bound(multiclass_units(n_hidden, n_classes), d, a, r, form, distances=distances,
+                         model=model)
+
+
+def multiclass_lower_bound(d, r, decision_distances, hidden_distances, *, n_classes=None,
+                           n_hidden=None, model="sphere"):
+    """Certified lower bound on ``P(misclassification)`` for ``k`` classes (the multi-class bracket):
+    ``max_{j != c} C_d(a_j^dec/r) - Σ_hidden C_d(a_h/r)``.  Crossing one decision face while crossing
+    no hidden face changes the class (proofs_notes/multiclass.md).
+
+    ``decision_distances``: the ``k - 1`` distances ``a_j^dec = (z_c - z_j)(x) / ||∇(z_c - z_j)||``
+    (a list; or an ``IndexedBase``, giving ``Max`` over ``i = 1..k-1`` only for a numeric
+    ``n_classes``); ``hidden_distances``: a list, or an ``IndexedBase`` summed over ``j = 1..n_hidden``.
+    With one decision distance (``k = 2``) this is :func:`misclassification_lower_bound` exactly.
+    """
+    d, r = _sym(d, r)
+    if isinstance(decision_distances, sympy.IndexedBase):
+        if n_classes is None or not sympy.sympify(n_classes).is_number:
+            raise ValueError("a symbolic decision_distances needs a numeric n_classes (the Max is over "
+                             "i = 1..k-1); state the bound for each face i instead")
+        decision_distances = [decision_distances[m] for m in range(1, int(n_classes))]
+    decision = [sympy.sympify(v) for v in decision_distances]
+    if not decision:
+        raise ValueError("decision_distances must hold the k - 1 >= 1 distances to the decision faces")
+    if n_classes is not None and len(decision) != int(n_classes) - 1:
+        raise ValueError(f"decision_distances must hold n_classes - 1 = {int(n_classes) - 1} distances, "
+                         f"got {len(decision)}")
+    if len(decision) == 1:
+        return misclassification_lower_bound(d, r, decision[0], hidden_distances, n_hidden=n_hidden,
+                                             model=model)
+    n_hidden = sympy.sympify(n_hidden) if n_hidden is not None else None
+    if isinstance(hidden_distances, sympy.IndexedBase) and n_hidden is None:
+        raise ValueError("a symbolic hidden_distances needs n_hidden")
+    crossing = sympy.Max(*(cap_measure(d, a_j / r, model) for a_j in decision))
+    return crossing - _union(d, r, hidden_distances, n_hidden, model)
 

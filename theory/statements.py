@@ -1,4 +1,5 @@
-"""The registered results of THEORY.md §1–4, one :class:`Theorem` each.
+"""The registered results on caps, crossings, cells and the robustness chain (docs/theory.md), one
+:class:`Theorem` each.
 
 A statement is a SymPy relation or an ``And`` of relations.  Sides that are probabilities of random
 events (``P_fail``, ``P_leave``, ``P_cross``) are *sampled*: a numeric check in ``relucap.numerics``
@@ -8,20 +9,24 @@ from __future__ import annotations
 
 import sympy
 from sympy import (And, Eq, Equivalent, Integral, Limit, S, acos, betainc_regularized, erfc, exp,
-                   oo, pi, sqrt)
+                   oo, pi, sin, sqrt)
 
 from .caps import (CapMeasure, ball_bound, ball_slice_density, cap_asymptotic, cap_density,
-                   cap_lower_bound, tail_bound, tail_bound_simple)
+                   cap_lower_bound, half_ball_bound, hazard_bound, tail_bound, tail_bound_simple)
 from .registry import Range, Theorem, register
 from .registry import hypotheses as H
 from .robustness import (kurkova_bound, max_radius, max_units, min_dimension, min_distance,
-                         misclassification_lower_bound, vacuity_condition)
-from .symbols import (P_cross, P_fail, P_leave, a, a_out, alpha, d, delta, n, r, s, sigma, t)
+                         misclassification_lower_bound, multiclass_bound, multiclass_units,
+                         vacuity_condition)
+from .symbols import (P_cross, P_fail, P_leave, a, a_dec, a_out, alpha, d, delta, i, k, n, n_h, r, s,
+                      sigma, t, theta)
 
 K26 = "Kůrková, Robustness of Deep ReLU Networks to Misclassification of High-Dimensional Data, arXiv:2602.18674"
 BALL97 = "K. Ball, An elementary introduction to modern convex geometry (1997), Lemma 2.2"
 OURS = "relucap (derived in proofs_notes/)"
 CLASSICAL = "classical (projection of the uniform measure on the sphere)"
+AJS = ("a statement for d >= 3 is reported in G. Aubrun, J. Jenkinson, S. J. Szarek, arXiv:2406.13581 "
+       "(not read by us; our proof stands on its own)")
 
 C = CapMeasure(d, t)
 # Where property tests draw points: dimensions log-uniform, heights in the open unit interval.
@@ -113,7 +118,8 @@ register(Theorem(
     domain={"d": D_BIG, "t": Range(1 / sqrt(d - 1), 1, open_hi=True)}))
 
 register(Theorem(
-    id="cap.asymptotic", kind="theorem", source=OURS, note="cap_tail_bounds.md", derived=True,
+    id="cap.asymptotic", kind="theorem", note="cap_tail_bounds.md", derived=True,
+    source="classical (Laplace's method; here squeezed between our two tail bounds)",
     title="C_d(t) ~ (1-t^2)^((d-1)/2) / (t sqrt(2π d)) as d → ∞ at fixed t",
     statement=And(cap_lower_bound(d, t) / cap_asymptotic(d, t) <= C / cap_asymptotic(d, t),
                   C / cap_asymptotic(d, t) <= tail_bound(d, t) / cap_asymptotic(d, t),
@@ -147,9 +153,21 @@ register(Theorem(
     domain=_UNION_DOMAIN))
 
 register(Theorem(
-    id="kurkova2026.robustness", kind="corollary", source=K26, note="kurkova2026_union_bound.md",
-    title="Local robustness >= 1 - each form of the bound",
-    statement=And(1 - P_fail >= 1 - _union, 1 - _union >= 1 - _cap, 1 - _cap >= 1 - _paper),
+    id="kurkova2026.robustness", kind="corollary", source=K26 + " (main theorem, the paper's form)",
+    note="kurkova2026_union_bound.md",
+    title="Local robustness >= 1 - n exp(-d a^2/(2 r^2)) (the paper's form)",
+    statement=1 - P_fail >= 1 - _paper,
+    hypotheses=H("d >= 2, n >= 1, a > 0, r > 0"),
+    sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
+    domain={"d": D_BIG, "n": Range(1, 40, log=True, integer=True), "r": RADIUS, "a": RATIO_DISTANCE}))
+
+register(Theorem(
+    id="relucap.robustness_sharper", kind="corollary", source=OURS, note="kurkova2026_union_bound.md",
+    derived=True,
+    title="Local robustness >= 1 - Σ_j C_d(a_j/r) >= 1 - n C_d(a/r) >= 1 - n exp(-d a^2/(2 r^2)), "
+          "and >= 1 - n·tail (our sharper forms)",
+    statement=And(1 - P_fail >= 1 - _union, 1 - _union >= 1 - _cap, 1 - _cap >= 1 - _paper,
+                  1 - _cap >= 1 - _tail),
     hypotheses=H("d >= 2, n >= 1, a > 0, r > a, alpha[j] >= a"),
     sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
     domain=_UNION_DOMAIN))
@@ -183,15 +201,62 @@ register(Theorem(
     note="kurkova2026_bracket.md", derived=True,
     title="P(fail) >= C_d(a_out/r) - Σ_{hidden j} C_d(a_j/r): crossing only the output face flips the class",
     statement=P_fail >= misclassification_lower_bound(d, r, a_out, alpha, n_hidden=n - 1),
-    hypotheses=H("d >= 2, n >= 1, a_out > 0, r > a_out, alpha[j] > 0"),
+    hypotheses=H("d >= 2, n >= 1, a_out > 0, r > 0, alpha[j] > 0"),
     sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_bracket",
     domain={"d": D_BIG, "n": Range(1, 40, log=True, integer=True), "r": RADIUS,
             "a_out": RATIO_DISTANCE, "alpha": Range(0, 3 * r, open_lo=True)}))
 
 register(Theorem(
-    id="open.half_ball", kind="conjecture", source="THEORY.md §1.8 (no proof or reference known)",
-    note="open_half_ball.md",
-    title="Conjecture: C_d(t) <= exp(-d t^2/2) / 2",
-    statement=C <= ball_bound(d, t) / 2,
-    hypotheses=H("d >= 2, t >= 0, t < 1"),
-    domain={"d": Range(2, 10**12, log=True, integer=True), "t": Range(0, 1, open_hi=True)}))
+    id="relucap.half_ball", kind="theorem", source=OURS + "; " + AJS, note="half_ball.md", derived=True,
+    title="Half of Ball's bound: C_d(t) <= exp(-d t^2/2) / 2, with equality only at t = 0",
+    statement=C <= half_ball_bound(d, t),
+    hypotheses=H("d >= 2, t >= 0, t <= 1"),
+    # t = 0 (equality) is too close to call by construction: the open end keeps draws off it
+    domain={"d": Range(2, 10**12, log=True, integer=True), "t": Range(0, 1, open_lo=True)}))
+
+register(Theorem(
+    id="relucap.hazard_bound", kind="theorem", source=OURS, note="half_ball.md", derived=True,
+    title="Hazard bound C_d(t) <= f_d(t)/(d t); against the tail bound its ratio is (d-1)/(d (1-t^2))",
+    statement=And(C <= hazard_bound(d, t),
+                  Eq(hazard_bound(d, t) / tail_bound(d, t), (d - 1) / (d * (1 - t**2)))),
+    hypotheses=H("d >= 2, t > 0, t < 1"),
+    domain={"d": D_BIG, "t": T_OPEN}))
+
+register(Theorem(
+    id="relucap.half_ball_d2", kind="lemma", source=OURS, note="half_ball.md", derived=True,
+    title="The d = 2 step of the half-ball theorem: θ sin 2θ < 1 on [0, π/2] (certified by arb)",
+    statement=theta * sin(2 * theta) < 1,
+    hypotheses=H("theta >= 0, theta <= pi/2"),
+    domain={"theta": Range(0, pi / 2)}))
+
+# ------------------------------------------------------------------------ multi-class networks
+# k classes, n_h hidden units: the cell Cell*(x) has n_h + k - 1 faces (proofs_notes/multiclass.md).
+# With k = 2 and n_h = n - 1 both statements are the single-output ones, symbol for symbol.
+_K = multiclass_units(n_h, k)
+_mc_union = kurkova_bound(_K, d, a, r, "union", distances=alpha)
+_mc_cap = multiclass_bound(n_h, k, d, a, r, "cap")
+_mc_tail = multiclass_bound(n_h, k, d, a, r, "tail")
+_mc_paper = multiclass_bound(n_h, k, d, a, r, "paper")
+
+register(Theorem(
+    id="relucap.multiclass_union_bound", kind="theorem", derived=True, note="multiclass.md",
+    source=OURS + "; the chain of " + K26 + " with n = n_h + k - 1",
+    title="k classes: P(fail) <= P(leave Cell*) <= Σ_{j <= n_h+k-1} C_d(a_j/r) <= (n_h+k-1) C_d(a/r) "
+          "<= (n_h+k-1) exp(-d a^2/(2 r^2)), and <= (n_h+k-1)·tail",
+    statement=And(P_fail <= P_leave, P_leave <= _mc_union, _mc_union <= _mc_cap, _mc_cap <= _mc_paper,
+                  _mc_cap <= _mc_tail),
+    hypotheses=H("d >= 2, n_h >= 0, k >= 2, a > 0, r > a, alpha[j] >= a"),
+    sampled=(P_fail, P_leave), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
+    domain={"d": D_BIG, "n_h": Range(0, 30, integer=True), "k": Range(2, 10, integer=True),
+            "r": RADIUS, "a": RATIO_DISTANCE, "alpha": Range(a, 3 * r)}))
+
+register(Theorem(
+    id="relucap.multiclass_bracket", kind="theorem", derived=True, note="multiclass.md",
+    source=OURS + " (the bracket of kurkova2026.bracket, one decision face at a time)",
+    title="k classes: P(fail) >= C_d(a_i^dec/r) - Σ_hidden C_d(a_j/r) for every decision face i, "
+          "hence >= max_i C_d(a_i^dec/r) - Σ_hidden C_d(a_j/r)",
+    statement=P_fail >= misclassification_lower_bound(d, r, a_dec[i], alpha, n_hidden=n_h),
+    hypotheses=H("d >= 2, n_h >= 0, k >= 2, i >= 1, i <= k - 1, a_dec[i] > 0, r > 0, alpha[j] > 0"),
+    sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_bracket",
+    domain={"d": D_BIG, "n_h": Range(0, 39, integer=True), "r": RADIUS,
+            "alpha": Range(0, 3 * r, open_lo=True)}))

@@ -15,6 +15,12 @@ delta = sympy.Symbol("delta", positive=True)                # failure probabilit
 sigma = sympy.Symbol("sigma", positive=True)                # Gaussian perturbation scale
 alpha = sympy.IndexedBase("alpha", positive=True)           # distances of the units: alpha[j] = a_j >= a
 j = sympy.Symbol("j", integer=True, positive=True)
+# Multi-class networks (docs/theory.md, "Multi-class networks").
+k = sympy.Symbol("k", integer=True, positive=True)          # number of classes (output logits), >= 2
+n_h = sympy.Symbol("n_h", integer=True, nonnegative=True)   # number of hidden units
+a_dec = sympy.IndexedBase("a_dec", positive=True)           # distances to the k - 1 decision faces
+i = sympy.Symbol("i", integer=True, positive=True)          # index of a decision face, 1..k-1
+theta = sympy.Symbol("theta", real=True)                    # an angle (t = cos theta)
 
 # Probabilities of random events: their values come from sampling, never from a formula.
 P_fail = sympy.Symbol(r"P_{\mathrm{fail}}", nonnegative=True)     # P(class(x + r u) != class(x))
