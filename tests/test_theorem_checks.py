@@ -29,3 +29,45 @@ def test_bracket_check_tests_something():
     from relucap.numerics.theorem_checks import check_bracket
     result = check_bracket(seed=1)
     assert result["tested"] >= 3     # the check is not vacuous: positive brackets were estimated
+
+
+def test_probability_event_fraction_with_interval():
+    """The numeric face of 'with probability >= 1 - eta': a wide band holds for every sampled
+    network (consistent), a band below every network's Lipschitz constant for none (inconsistent:
+    the check can fail), and the N < d regime is checked the same way."""
+    from relucap.numerics.theorem_checks import check_probability_event
+
+    wide = check_probability_event("ghsv2023.shallow", {"c": 0.1, "C": 50, "eta": 0.5}, dims=(4,), networks=10)
+    row = wide["rows"][0]
+    assert wide["status"] == "consistent" and row["inside"] == 10 and row["ci"][0] >= 0.5, wide
+    low = check_probability_event("ghsv2023.shallow", {"c": 0.01, "C": 0.1, "eta": 0.1}, dims=(4,), networks=10)
+    assert low["status"] == "inconsistent" and low["rows"][0]["outside"] == 10, low
+    narrow_n = check_probability_event("ghsv2023.shallow", {"c": 0.1, "C": 50, "eta": 0.5}, dims=(12,),
+                                       width=3, networks=10)
+    assert narrow_n["rows"][0]["N"] < narrow_n["rows"][0]["d"]
+    assert narrow_n["status"] == "consistent", narrow_n
+    # the band is read off the registered event: [c sqrt(d), C sqrt(d)]
+    assert row["band"] == pytest.approx([0.1 * 2, 50 * 2])
+
+
+def test_probability_event_bad_input():
+    from relucap.numerics.theorem_checks import check_probability_event
+
+    with pytest.raises(ValueError, match="theorem_id"):
+        check_probability_event("kurkova2026.bracket", dims=(4,), networks=2)
+    with pytest.raises(ValueError, match="constants"):
+        check_probability_event("ghsv2023.shallow", {"zeta": 1}, dims=(4,), networks=2)
+
+
+def test_random_statements_carry_their_probability_event():
+    from relucap.theory.lipschitz import Pr, event_of
+
+    for tid in ("ghsv2023.shallow", "ghsv2023.deep_lower", "ghsv2023.deep_upper", "dfgsv2025.lp",
+                "dfgsv2025.lp_shallow"):
+        thm = theory.theorem(tid)
+        event, eta = event_of(thm.statement)
+        assert isinstance(thm.statement.lhs, Pr) and str(eta) == "eta"
+        assert r"\mathbb{P}\left(" in thm.latex() and str(thm.statement).startswith("P(")
+        assert not any(str(h) == "c <= C" for h in thm.hypotheses)
+    assert "lambda" not in {s.name for s in theory.theorem("ghsv2023.deep_upper").symbols}
+    assert "our assumption" in theory.theorem("ghsv2023.shallow").source

@@ -246,7 +246,7 @@ register(Theorem(
     statement=And(P_fail <= P_leave, P_leave <= _mc_union, _mc_union <= _mc_cap, _mc_cap <= _mc_paper,
                   _mc_cap <= _mc_tail),
     hypotheses=H("d >= 2, n_h >= 0, k >= 2, a > 0, r > a, alpha[j] >= a"),
-    sampled=(P_fail, P_leave), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
+    sampled=(P_fail, P_leave), numeric_check="relucap.numerics.theorem_checks:check_multiclass",
     domain={"d": D_BIG, "n_h": Range(0, 30, integer=True), "k": Range(2, 10, integer=True),
             "r": RADIUS, "a": RATIO_DISTANCE, "alpha": Range(a, 3 * r)}))
 
@@ -257,6 +257,6 @@ register(Theorem(
           "hence >= max_i C_d(a_i^dec/r) - Σ_hidden C_d(a_j/r)",
     statement=P_fail >= misclassification_lower_bound(d, r, a_dec[i], alpha, n_hidden=n_h),
     hypotheses=H("d >= 2, n_h >= 0, k >= 2, i >= 1, i <= k - 1, a_dec[i] > 0, r > 0, alpha[j] > 0"),
-    sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_bracket",
+    sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_multiclass",
     domain={"d": D_BIG, "n_h": Range(0, 39, integer=True), "r": RADIUS,
             "alpha": Range(0, 3 * r, open_lo=True)}))
