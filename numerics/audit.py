@@ -1,4 +1,4 @@
-"""Audit a trained network's inputs (THEORY.md §3-4): bounds, brackets, flags, adversarial points.
+"""Audit a trained network's inputs (docs/theory.md, "Cells" and "The robustness chain"): bounds, brackets, flags, adversarial points.
 
 For each input ``x`` at perturbation radius ``r`` (uniform on the sphere of radius ``r``):
 

@@ -1,6 +1,6 @@
 """The spherical cap measure C_d(t) = sigma{u in S^(d-1): <u, e> >= t} at any dimension.
 
-For 0 <= t <= 1, C_d(t) = 1/2 I_(1-t^2)((d-1)/2, 1/2) and C_d(-t) = 1 - C_d(t) (THEORY.md §1);
+For 0 <= t <= 1, C_d(t) = 1/2 I_(1-t^2)((d-1)/2, 1/2) and C_d(-t) = 1 - C_d(t) (docs/theory.md, "Spherical caps");
 the ball model (uniform in the unit ball of R^d) is C_(d+2)(t).
 
 Every value is computed as a certified python-flint ``arb`` ball (closed forms, exact finite sums,

@@ -1,4 +1,4 @@
-"""The linear region (cell) of a ReLU network around one input [K26 §4], THEORY.md §3.
+"""The linear region (cell) of a ReLU network around one input [K26 §4], docs/theory.md "Cells".
 
 On the cell of ``x`` every unit ``j`` (hidden units layer by layer, then the output unit) has an
 affine pre-activation ``A_j(y) = G_j . y + c_j``; the cell is the polyhedron where every ``A_j``

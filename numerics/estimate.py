@@ -11,11 +11,13 @@ or ``N(0, I_d / d)`` (``"gaussian"``, so that ``r`` is the root-mean-square radi
 ``method="naive"``: plain Monte Carlo with the exact Clopper-Pearson interval.
 
 ``method="union"``: the Karp-Luby-Madras estimator over the caps ``E_j = {u : <u, e_j> >= a_j/r}``
-of the cell's faces (THEORY.md §5, proofs_notes/union_estimator.md).  The cap masses ``mu_j`` are
+of the cell's faces (docs/theory.md, "Tiny probabilities"; proofs_notes/union_estimator.md).  The cap masses ``mu_j`` are
 exact (``log_cap``); a face ``J`` is drawn with probability ``mu_J / sum(mu)``, ``u`` uniformly in
 ``E_J``, and each sample scores ``1{event} / #{j : u in E_j}``.  Then
 ``p = sum(mu) * mean(score)`` is unbiased, its relative variance is at most
-``(sum(mu)/p - 1)/m``, and it is carried as an mpf, so ``1e-5000`` is as easy as ``1e-3``.  Its
+``(sum(mu)/p - 1)/m``, and it is carried as an mpf, so ``1e-5000`` is as easy as ``1e-3``.  For
+``event="leave_cell"`` that bound is at most ``(n - 1)/m`` (bounded relative variance); for
+``event="misclassify"`` it is not bounded: it grows as ``p`` falls below ``sum(mu)``.  Its
 interval is the empirical-Bernstein bound of Maurer and Pontil (2009, Thm 4) for scores in [0, 1].
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Lipschitz constants of ReLU networks: certified lower bounds, certified upper bounds, exact values.
 
-``Lip_p(Phi) = sup_x ||grad Phi(x)||_{p'}`` for ``p`` in {1, 2, inf} (``p' = inf, 2, 1``), THEORY.md
-§6.  Every number says which kind it is:
+``Lip_p(Phi) = sup_x ||grad Phi(x)||_{p'}`` for ``p`` in {1, 2, inf} (``p' = inf, 2, 1``), docs/theory.md
+("Lipschitz constants").  Every number says which kind it is:
 
 - ``method="lower"``: a gradient at a real point (so ``value <= Lip``): the best of many sampled
   points at several scales, then improved by a walk from cell to cell, each step flipping the unit

@@ -1,6 +1,6 @@
 """Sampling checks of [GHSV23, DFGSV25] and the bridge from Lipschitz constants to robustness.
 
-``lipschitz_sweep`` draws networks of the model of THEORY.md §6 (``init="he-fanout"``) over a grid
+``lipschitz_sweep`` draws networks of the [DFGSV25] model (docs/theory.md, "Lipschitz constants"; ``init="he-fanout"``) over a grid
 of input dimensions ``d``, widths ``N``, depths ``L``, bias laws and ``p``; for each it computes a
 certified lower bound, a certified upper bound and, when the network is small enough, the exact
 constant.  It reports ``Lip/sqrt(d)`` and ``Lip/M_p`` (``M_p = E||g||_{p'}`` for ``p >= 2``,

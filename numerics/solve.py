@@ -1,4 +1,4 @@
-"""Solve the robustness bound for one variable, in each form (THEORY.md §4 corollaries).
+"""Solve the robustness bound for one variable, in each form (docs/theory.md, corollaries of the robustness chain).
 
 The paper form inverts in closed form (``relucap.theory.min_dimension`` and friends).  The cap
 and tail forms are monotone in every variable, so they are solved by bracketing root finding on

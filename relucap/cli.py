@@ -1,4 +1,4 @@
-"""The ``relucap`` command line (DESIGN.md: a contract that scripts and tests rely on).
+"""The ``relucap`` command line (docs/architecture.md, "The command line": a contract that scripts and tests rely on).
 
 Every command takes ``--json`` and then prints one JSON object on stdout, numbers as decimal
 strings.  Bad arguments exit with status 2 and one line on stderr naming the argument.

@@ -1,4 +1,4 @@
-"""Cells: pattern, local affine maps, distances, facets (THEORY.md §3)."""
+"""Cells: pattern, local affine maps, distances, facets (docs/theory.md, "Cells")."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st

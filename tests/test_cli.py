@@ -1,4 +1,4 @@
-"""The command line contract of DESIGN.md: --json, decimal strings, exit 2 with one line."""
+"""The command line contract of docs/architecture.md: --json, decimal strings, exit 2 with one line."""
 import json
 
 import mpmath

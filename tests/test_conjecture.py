@@ -1,5 +1,5 @@
 """The conjecture checker: it catches false variants of true theorems with a confirmed
-counterexample, and reports THEORY §1.8 honestly (equality at t = 0, never counted as holding)."""
+counterexample, and reports the half-ball statement honestly (equality at t = 0, never counted as holding)."""
 import json
 
 import mpmath
@@ -24,7 +24,7 @@ def test_false_variants_are_caught_with_a_confirmed_counterexample(text, over):
     assert r.found and r.counterexample_margin < 0 and r.confirmed_dps == 100
     lhs, rhs = r.counterexample_sides
     assert lhs > rhs
-    # independent check of the counterexample with mpmath's betainc (THEORY §1.2)
+    # independent check of the counterexample with mpmath's betainc (proofs_notes/cap_measure.md)
     p = r.counterexample
     with mpmath.workdps(60):
         cap = mpmath.betainc((p["d"] - 1) / mpmath.mpf(2), 0.5, 0, 1 - p["t"] ** 2, regularized=True) / 2

@@ -1,4 +1,4 @@
-"""Failure-probability estimators against networks whose answer is exact (THEORY.md §2, §5).
+"""Failure-probability estimators against networks whose answer is exact (docs/theory.md, "Crossing a hyperplane", "Tiny probabilities").
 
 Reference values: C_d(t) = 1/2 I_{1-t^2}((d-1)/2, 1/2) by mpmath.betainc at 40 digits, a route
 independent of the estimator's own cap evaluation (scipy's betaincc, or log_cap below 1e-280).

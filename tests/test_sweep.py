@@ -20,7 +20,7 @@ def test_small_sweep_true_forms_hold_and_jobs_do_not_matter():
     assert one["naive_perturbations"] == 24 * 3000
     strip = lambda r: json.dumps({k: v for k, v in r.items() if k != "case_list"}, default=str, sort_keys=True)
     assert strip(one) == strip(two)
-    # the chain of THEORY.md §4: union <= n-cap <= paper on every case
+    # the chain of docs/theory.md: union <= n-cap <= paper on every case
     for c in one["case_list"]:
         b = c["bounds"]
         assert b["union"] <= b["n-cap"] * (1 + 1e-12) and b["n-cap"] <= b["paper"] * (1 + 1e-12)

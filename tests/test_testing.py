@@ -126,7 +126,7 @@ def test_check_theorem_text_and_predicates():
 
 
 def test_check_theorem_never_counts_undecidable_points_as_passes():
-    # C_d(0) = 1/2 exactly: at t = 0 the conjecture of THEORY §1.8 is an equality, too close to call
+    # C_d(0) = 1/2 exactly: at t = 0 the half-ball bound (proofs_notes/half_ball.md) is an equality, too close to call
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rep = rt.check_theorem(CapMeasure(d, t) <= ball_bound(d, t) / 2,
