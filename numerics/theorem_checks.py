@@ -208,7 +208,7 @@ def _band(theorem_id, constants, d, N, L, p):
                          f"network, got {theorem_id!r}")
     event, eta = found
     (quantity,) = set(thm.sampled)
-    q = sympy.oo if p == math.inf else sympy.Rational(p, p - 1) if p != 1 else sympy.oo
+    q = 1 if p == math.inf else sympy.oo if p == 1 else sympy.Rational(p, p - 1)     # the dual exponent
     values = {lip.d: d, lip.N: N, lip.L: L, lip.p: p if p != math.inf else sympy.oo, lip.q: q}
     for name, v in constants.items():
         sym = getattr(lip, name, None) if name != "lambda" else lip.lam

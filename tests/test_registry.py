@@ -23,10 +23,59 @@ def test_theorem_holds_at_drawn_points(thm):
     run()
 
 
-def test_every_theorem_has_a_proof_note_and_a_check():
+# The property test of each result whose statement has no closed-form side to draw points for (its
+# sides are sampled probabilities or Lipschitz constants): "file::test" in tests/.
+SAMPLED_TESTS = {
+    "crossing.hyperplane": "test_theorem_checks.py::test_sampled_statements_are_consistent_with_estimates",
+    "kurkova2026.robustness": "test_theorem_checks.py::test_sampled_statements_are_consistent_with_estimates",
+    "kurkova2026.bracket": "test_theorem_checks.py::test_bracket_check_tests_something",
+    "relucap.multiclass_bracket": "test_multiclass.py::test_numeric_check_is_consistent_and_can_fail",
+    "ghsv2023.shallow": "test_theorem_checks.py::test_random_statement_event_face",
+    "ghsv2023.deep_lower": "test_theorem_checks.py::test_random_statement_event_face",
+    "ghsv2023.deep_upper": "test_theorem_checks.py::test_random_statement_event_face",
+    "dfgsv2025.lp": "test_theorem_checks.py::test_random_statement_event_face",
+    "dfgsv2025.lp_shallow": "test_theorem_checks.py::test_random_statement_event_face",
+    "relucap.lipschitz_upper": "test_lipschitz.py::test_lower_exact_upper_ordered",
+    "relucap.lipschitz_exact": "test_lipschitz.py::test_milp_equals_enumeration",
+}
+
+
+def _test_exists(ref):
+    import ast
+    from pathlib import Path
+
+    file, _, name = ref.partition("::")
+    tree = ast.parse((Path(__file__).parent / file).read_text())
+    return any(isinstance(n, ast.FunctionDef) and n.name == name for n in tree.body)
+
+
+@pytest.mark.parametrize("thm", list(theory.THEOREMS.values()), ids=list(theory.THEOREMS))
+def test_every_result_has_a_note_naming_it_and_a_property_test(thm):
+    assert thm.has_note(), f"{thm.id}: proof note {thm.note} missing or empty"
+    assert f"`{thm.id}`" in thm.note_path.read_text(), f"{thm.id}: its note {thm.note} does not name it"
+    assert thm.source.strip(), f"{thm.id}: no source"
+    if thm in CHECKED:
+        return                  # test_theorem_holds_at_drawn_points[thm.id] is its property test
+    ref = SAMPLED_TESTS.get(thm.id)
+    assert ref, f"{thm.id}: no evaluable relation and no property test listed in SAMPLED_TESTS"
+    assert _test_exists(ref), f"{thm.id}: listed test {ref} does not exist"
+    assert thm.numeric_check, f"{thm.id}: sampled statement without a numeric check"
+
+
+def test_sampled_tests_list_only_registered_results():
+    assert set(SAMPLED_TESTS) <= set(theory.THEOREMS)
+    assert not set(SAMPLED_TESTS) & {t.id for t in CHECKED}
+
+
+def test_derived_results_say_ours_and_sourced_ones_do_not():
     for thm in theory.THEOREMS.values():
-        assert thm.has_note(), f"{thm.id}: proof note {thm.note} missing or empty"
-        assert thm.evaluable_relations or thm.numeric_check, f"{thm.id}: no face that can be checked"
+        if thm.source.startswith("relucap"):
+            assert thm.derived, f"{thm.id}: ours but not marked derived"
+    assert "classical" in theory.theorem("cap.asymptotic").source
+    assert "standard" in theory.theorem("relucap.lipschitz_exact").source
+    assert theory.theorem("kurkova2026.robustness").statement == \
+        (1 - theory.symbols.P_fail >= 1 - theory.kurkova_bound(theory.symbols.n, theory.symbols.d,
+                                                               theory.symbols.a, theory.symbols.r))
 
 
 CONJECTURES = [t for t in theory.THEOREMS.values() if t.kind == "conjecture" and t.evaluable_relations]

@@ -1,11 +1,12 @@
 """The numeric-check face of the results with sampled sides (crossing, union bound, bracket)."""
 import importlib
+import math
 
 import pytest
 
 from relucap import theory
 
-MINE = ["crossing.hyperplane", "kurkova2026.union_bound", "kurkova2026.bracket"]
+MINE = ["crossing.hyperplane", "kurkova2026.union_bound", "kurkova2026.robustness", "kurkova2026.bracket"]
 
 
 def resolve(path):
@@ -71,3 +72,22 @@ def test_random_statements_carry_their_probability_event():
         assert not any(str(h) == "c <= C" for h in thm.hypotheses)
     assert "lambda" not in {s.name for s in theory.theorem("ghsv2023.deep_upper").symbols}
     assert "our assumption" in theory.theorem("ghsv2023.shallow").source
+
+
+RANDOM = {"ghsv2023.shallow": (1, 2), "ghsv2023.deep_lower": (2, 2), "ghsv2023.deep_upper": (2, 2),
+          "dfgsv2025.lp": (2, math.inf), "dfgsv2025.lp_shallow": (1, math.inf)}
+
+
+@pytest.mark.parametrize("tid", sorted(RANDOM))
+def test_random_statement_event_face(tid):
+    """Each random statement's event, with generous constants, holds for every sampled network, and
+    the interval of the inside fraction clears 1 - eta = 1/2 (six networks, d = 4)."""
+    from relucap.numerics.theorem_checks import check_probability_event
+
+    depth, p = RANDOM[tid]
+    res = check_probability_event(tid, {"c": 0.05, "C": 60, "kappa": 1, "eta": 0.5}, dims=(4,),
+                                  depth=depth, p=p, networks=6, seed=1)
+    row = res["rows"][0]
+    assert res["status"] == "consistent" and row["inside"] == 6, res
+    lo, hi = row["band"]
+    assert 0 <= lo < hi and (lo > 0 or hi < math.inf)          # a one- or two-sided band
