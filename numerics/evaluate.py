@@ -245,7 +245,7 @@ def domain_point(domain, u, *, dps=50, lengths=None):
         for name, rng in domain.items():
             ux = u.get(name, 0.5) if isinstance(u, dict) else u
             if name == "alpha" or isinstance(ux, (list, tuple)):
-                count = (lengths or {}).get(name) or int(point.get("n", len(ux) if isinstance(ux, (list, tuple)) else 1))
+                count = (lengths or {}).get(name) or int(point.get("n", len(ux) if isinstance(ux, (list, tuple)) else 40))
                 xs = ux if isinstance(ux, (list, tuple)) else [ux] * count
                 point[name] = [draw(rng, x) for x in xs[:count]]
             else:
