@@ -1,7 +1,10 @@
-"""Numeric checks of the registered results whose statements involve sampled probabilities
-(``P_fail``, ``P_leave``, ``P_cross``): random or hand-built networks, estimated probabilities with
-exact intervals, and a verdict.  Each returns a dict with ``status`` ("consistent" or "violated")
-and the evidence; the registry names them in ``Theorem.numeric_check``.
+"""Numeric checks of the registered results whose statements involve sampled quantities
+(``P_fail``, ``P_leave``, ``P_cross``; the Lipschitz constant of a random network): random or
+hand-built networks, estimated probabilities with exact intervals, and a verdict.  The robustness
+checks return a dict with ``status`` ("consistent" or "violated") and the evidence; the registry
+names them in ``Theorem.numeric_check``.  :func:`check_probability_event` is the face of a statement
+``Pr(event) >= 1 - eta`` about random networks ("consistent", "inconsistent" or "undecided", with the
+fraction of sampled networks inside the event and its interval).
 """
 from __future__ import annotations
 

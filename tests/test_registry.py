@@ -9,7 +9,7 @@ from relucap import theory
 from relucap.testing import check_relations, theorem_points
 
 CHECKED = [t for t in theory.THEOREMS.values() if t.evaluable_relations and t.kind != "conjecture"]
-EXAMPLES = {"cap.density": 15, "cap.ball_model": 15, "cap.gaussian": 15}
+EXAMPLES = {"cap.density": 15, "cap.ball_model": 15, "cap.gaussian": 15, "relucap.multiclass_union_bound": 20}
 
 
 @pytest.mark.parametrize("thm", CHECKED, ids=[t.id for t in CHECKED])

@@ -129,7 +129,8 @@ register(Theorem(
     domain={"d": D_BIG, "t": T_OPEN}))
 
 register(Theorem(
-    id="crossing.hyperplane", kind="lemma", source=K26, note="hyperplane_crossing.md",
+    id="crossing.hyperplane", kind="lemma", source=CLASSICAL + "; the step [K26] build on",
+    note="hyperplane_crossing.md",
     title="Crossing a hyperplane at distance a: P = C_d(a/r) (0 when a >= r)",
     statement=Eq(P_cross, CapMeasure(d, a / r)),
     hypotheses=H("d >= 2, a > 0, r > 0"),
