@@ -8,6 +8,7 @@ matplotlib's global ``rcParams``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 
 import matplotlib
@@ -36,8 +37,15 @@ RC = {
 
 @contextlib.contextmanager
 def style():
-    with plt.rc_context(RC):
-        yield
+    # fontTools warns about the timestamps of the font subsets matplotlib embeds (Type 42): harmless
+    head = logging.getLogger("fontTools.ttLib.tables._h_e_a_d")
+    level = head.level
+    head.setLevel(logging.ERROR)
+    try:
+        with plt.rc_context(RC):
+            yield
+    finally:
+        head.setLevel(level)
 
 
 def figure(size=COLUMN, ncols=1):
@@ -68,9 +76,9 @@ def tex_number(x):
     if x == 0:
         return "0"
     k = math.floor(math.log10(abs(x)))
+    m = x / 10**k
+    if abs(m - 1) < 1e-12 and abs(k) >= 3:
+        return f"10^{{{k}}}"
     if abs(k) < 4 and float(x) == round(float(x), 3):
         return f"{x:g}"
-    m = x / 10**k
-    if abs(m - 1) < 1e-12:
-        return f"10^{{{k}}}"
     return f"{m:.3g} \\times 10^{{{k}}}"

@@ -212,7 +212,7 @@ def fig_lipschitz(quick=False):
     rng = np.random.default_rng(3)
     ds = (4, 16, 32) if quick else (4, 16, 64, 256)
     widths = (16,) if quick else (16, 64, 256)
-    networks = 2 if quick else 4
+    networks = 2 if quick else 3
     fig, ax = fs.figure((3.5, 3.8))
     upper_methods = set()
     for j, w in enumerate(widths):
