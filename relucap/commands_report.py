@@ -63,6 +63,10 @@ def _check_output(out):
     if out.is_dir() and any(out.iterdir()) and not ((out / MARKER).is_file() and (out / "index.md").is_file()):
         raise ValueError(f"-o/--output {str(out)!r} exists and is not a relucap report; "
                          "give a new or empty directory")
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise ValueError(f"-o/--output {str(out)!r} is the current directory or holds it; name a directory "
+                         "inside it (the report replaces DIR as a whole)")
     parent = out.resolve().parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ValueError(f"-o/--output {str(out)!r}: cannot write in {str(parent)!r}")
@@ -205,6 +209,7 @@ def _inline_html(text):
 
     text = html.escape(text, quote=False)
     text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
     return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', text)
 
 
@@ -260,6 +265,7 @@ def cmd_report(args):
 
 
 def _move_into_place(tmp, out):
+    out = out.resolve()
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.resolve().parent))

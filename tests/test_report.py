@@ -86,3 +86,24 @@ def test_an_interrupted_report_leaves_the_previous_one(report, monkeypatch, caps
     assert "Traceback" not in capsys.readouterr().err
     assert {p: p.read_bytes() for p in report.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in report.parent.iterdir()) == ["report"]
+
+
+def test_sigint_exits_130_without_a_traceback_and_keeps_the_previous_report(report):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    before = {p: p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    proc = subprocess.Popen([sys.executable, "-m", "relucap.cli", "report", "--quick", "-o", str(report)],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()               # "[1/10] table headline": the run has started writing
+    assert line.startswith("[1/"), line
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert "Traceback" not in err, err[-2000:]
+    assert {p: p.read_bytes() for p in report.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report"]
