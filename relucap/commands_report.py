@@ -68,6 +68,8 @@ def _check_output(out):
         raise ValueError(f"-o/--output {str(out)!r} is the current directory or holds it; name a directory "
                          "inside it (the report replaces DIR as a whole)")
     parent = out.resolve().parent
+    while not parent.exists():         # missing parents are created (after every check has passed)
+        parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ValueError(f"-o/--output {str(out)!r}: cannot write in {str(parent)!r}")
 
@@ -128,8 +130,9 @@ FIGURE_CAPTIONS = {
                 "dashed: the paper's n exp(-d a²/2r²)).",
     "tightness": "How loose each link of the chain of bounds is, against d (median over random networks, "
                  "band: range).",
-    "estimators": "Union-estimator results with 95% intervals against the union and paper bounds, at radii "
-                  "where failures occur; where none is observed, the 95% upper confidence bound.",
+    "estimators": "Union (Karp-Luby-Madras) and naive Monte Carlo estimates of the probability of leaving "
+                  "the cell, with 95% intervals, against the union, exact-cap and paper bounds, at radii where "
+                  "exits occur; where the naive estimator sees none, its 95% upper confidence bound (triangles).",
     "distances": "The distance a(x) to the cell boundary, scaled by √d, for random networks of several widths.",
     "lipschitz": "Lipschitz constants of shallow random networks: certified lower and upper bounds, spread "
                  "over networks; hollow markers fall outside the theorem's hypotheses.",
@@ -254,6 +257,7 @@ def _validate(args):
 
 def cmd_report(args):
     out = _validate(args)       # before anything is computed or written
+    out.resolve().parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
     try:
         result = _write_report(args, tmp, out)

@@ -46,7 +46,7 @@ PREAMBLE = r"""\usepackage{booktabs}  % \toprule, \midrule, \cmidrule
 \usepackage{amsmath}
 """
 TEXT_WIDTH_PT = 345.0      # \textwidth of \documentclass{article} at 10 pt, letter or A4 paper
-MAX_LINES = 40             # lines per tabular block: a block always fits on one page
+MAX_LINES = 36             # lines per tabular block: a block fits on a page below a paragraph
 
 SYMBOL = {"dim": "d", "units": "n", "ratio": "a/r", "distance": "a", "radius": "r"}
 FORM_TEXT = {"paper": "paper", "tail": "tail", "cap": "cap"}
@@ -446,9 +446,10 @@ def _latex(tab, cells, layout):
                 f"{', '.join(f'{k} = {v}' for k, v in tab.fixed.items())}; entries: {', '.join(tab.entries)}",
                 "% needs the preamble of `relucap table --preamble`: booktabs, siunitx (v3), amsmath"]
     lines = comments + ["{\\sisetup{detect-weight=true, detect-family=true}%"]
-    blocks = [body[k:k + MAX_LINES] for k in range(0, len(body), MAX_LINES)]
+    size = -(-len(body) // -(-len(body) // MAX_LINES))        # blocks of (nearly) equal length
+    blocks = [body[k:k + size] for k in range(0, len(body), size)]
     for b, block in enumerate(blocks):
-        block[0][:len(labels[b * MAX_LINES])] = labels[b * MAX_LINES]    # a block names its first line
+        block[0][:len(labels[b * size])] = labels[b * size]    # a block names its first line
         if b:
             lines += ["\\par\\medskip"]
         lines += [f"\\begin{{tabular}}{{{spec}}}", "\\toprule", *header, "\\midrule"]
