@@ -24,6 +24,15 @@ def _real_dimension(d):
     return (int(dv) if dv == mpmath.floor(dv) else None), dv
 
 
+def _real(value, name):
+    """An mpf; a complex number with zero imaginary part (as plotting code passes) is its real part."""
+    if isinstance(value, (complex, mpmath.mpc)):
+        if value.imag != 0:
+            raise ValueError(f"{name} must be real, got {value}")
+        value = value.real
+    return mpmath.mpf(value)
+
+
 def mpmath_cap(d, t):
     """``C_d(t)`` at the caller's mpmath precision (``mpmath.mp.dps`` correct digits).
 
@@ -36,13 +45,13 @@ def mpmath_cap(d, t):
     """
     from .cap import cap
 
-    t = mpmath.mpf(t)
+    t = _real(t, "t")
     if t >= 1:
         return mpmath.mpf(0)
     if t <= -1:
         return mpmath.mpf(1)
     dps = mpmath.mp.dps
-    dim, dv = _real_dimension(d)
+    dim, dv = _real_dimension(_real(d, "d") if isinstance(d, (complex, mpmath.mpc)) else d)
     if dim is not None:
         return cap(dim, t, dps=dps)
     with mpmath.workdps(dps + 20):
@@ -62,7 +71,8 @@ def mpmath_cap(d, t):
 def numpy_cap(d, t):
     """``C_d(t)`` in float64, elementwise over numpy arrays (``scipy.special.betainc``).
 
-    Float64 keeps about 15 digits where the value is a normal float, that is while
+    The relative error of scipy's betainc grows with ``d t^2`` (measured: 4e-14 at ``d = 1000``,
+    3e-12 at ``d = 1e5``, ``t = 0.05``).  Float64 holds the value only while
     ``C_d(t) >= 2.2e-308``; roughly ``(d - 1) log(1/(1 - t^2)) / 2 < 708``, i.e. ``d t^2 < 1416`` for
     small ``t`` (``d = 1e6``: ``t < 0.038``).  Beyond that the value is subnormal (fewer digits) and
     below ``4.9e-324`` it is 0.0.  Use the mpmath module (certified, any ``d``) or
@@ -71,8 +81,12 @@ def numpy_cap(d, t):
     import numpy as np
     from scipy.special import betainc
 
-    d = np.asarray(d, dtype=float)
-    t = np.asarray(t, dtype=float)
+    d, t = np.asarray(d), np.asarray(t)
+    if np.iscomplexobj(d) or np.iscomplexobj(t):   # sympy.plot evaluates on complex arrays
+        if np.any(np.imag(d) != 0) or np.any(np.imag(t) != 0):
+            raise ValueError("C_d(t) is defined for real d and t")
+        d, t = np.real(d), np.real(t)
+    d, t = d.astype(float), t.astype(float)
     x = (1 - t) * (1 + t)           # 1 - t^2 without cancellation near |t| = 1
     with np.errstate(invalid="ignore"):
         half = 0.5 * betainc((d - 1) / 2, 0.5, np.clip(x, 0.0, 1.0))
@@ -99,7 +113,7 @@ def mpmath_cap_diff_d(d, t):
             return -mpmath_cap_diff_d(d, -t)      # C_d(-t) = 1 - C_d(t)
         if not 0 < t < 1:
             return mpmath.mpf(0)
-        dim, dv = _real_dimension(d)
+        dim, dv = _real_dimension(_real(d, "d") if isinstance(d, (complex, mpmath.mpc)) else d)
         a = (dv - 1) / 2
         x = (1 - t) * (1 + t)
         log_x = mpmath.log(x)

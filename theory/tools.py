@@ -42,22 +42,30 @@ def _expand_known(expr, var, order):
     return expr
 
 
-def _exponential_scale(factor, var):
-    """True for a factor that grows or decays exponentially in ``var`` (kept out of the series)."""
-    from .caps import UnexpandedPow
-
-    if isinstance(factor, UnexpandedPow):
-        base, power = factor.args
-    else:
-        base, power = factor.as_base_exp()
-        if base is sympy.E or isinstance(factor, sympy.exp):
-            base, power = sympy.E, (factor.args[0] if isinstance(factor, sympy.exp) else power)
-    if base.has(var) or not power.has(var):
-        return False
+def _grows_polynomially(term, var):
     try:
-        return sympy.degree(sympy.expand(power), var) >= 1
+        return term.has(var) and sympy.Poly(term, var).degree() >= 1
     except sympy.PolynomialError:
         return False
+
+
+def _split_scale(factor, var):
+    """(exponential part, rest) of one factor: ``(1-t^2)^((d-1)/2)``, ``e^{d t^2/2}`` and the terms of
+    an exponent that grow like a power of ``var`` are kept out of the series."""
+    from .caps import UnexpandedPow
+
+    base, power = factor.as_base_exp()
+    if isinstance(base, UnexpandedPow) and power.is_number:      # (1-t^2)^(±(d-1)/2)
+        if base.args[1].has(var) and not base.args[0].has(var):
+            return factor, sympy.S.One
+        return sympy.S.One, factor
+    if base is sympy.E:
+        terms = sympy.Add.make_args(sympy.expand(power))
+        big = sympy.Add(*(u for u in terms if _grows_polynomially(u, var)))
+        return sympy.exp(big), sympy.exp(power - big)
+    if power.has(var) and not base.has(var) and _grows_polynomially(sympy.expand(power), var):
+        return factor, sympy.S.One
+    return sympy.S.One, factor
 
 
 def series_in_inverse(expr, var, order=3):
@@ -72,10 +80,10 @@ def series_in_inverse(expr, var, order=3):
     >>> series_in_inverse(1 + 1/((d - 1)*t**2), d, 3)
     1/(d**2*t**2) + 1/(d*t**2) + 1 + O(d**(-3), (d, oo))
     """
-    expr = _expand_known(sympy.sympify(expr), var, order)
-    expr = sympy.powsimp(expr)
-    scale = [f for f in sympy.Mul.make_args(expr) if _exponential_scale(f, var)]
-    rest = sympy.Mul(*(f for f in sympy.Mul.make_args(expr) if f not in scale))
+    expr = _expand_known(sympy.powsimp(sympy.sympify(expr)), var, order)
+    parts = [_split_scale(f, var) for f in sympy.Mul.make_args(expr)]
+    scale = [p for p, _ in parts]
+    rest = sympy.Mul(*(q for _, q in parts))
     eps = sympy.Dummy("eps", positive=True)
     expanded = sympy.series(rest.subs(var, 1 / eps), eps, 0, order).subs(eps, 1 / var)
     prefactor = sympy.powsimp(sympy.Mul(*scale))
