@@ -424,3 +424,33 @@ def test_evaluate_digamma_derivative_of_the_tail_bound():
         f = lambda x: ((1 - tv**2) ** ((x - 1) / 2)
                        / (tv * (x - 1) * mpmath.beta((x - 1) / 2, mpmath.mpf(1) / 2)))
         assert _agree(got, mpmath.diff(f, 1000), 30)
+
+
+# ---------------------------------------------------------------------------------------------
+# the layers: theory imports no numerics and no numpy at load time; the kernel imports no numpy
+
+def _top_level_imports(path):
+    import ast
+
+    names = set()
+    for node in ast.parse(path.read_text()).body:      # module level only: imports inside functions are lazy
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(("." * node.level) + (node.module or ""))
+    return names
+
+
+def test_numeric_kernel_and_theory_import_no_numpy():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("cap.py", "cap_certified.py", "validate.py", "lambdified.py"):
+        imports = _top_level_imports(root / "numerics" / name)
+        assert not any(m.split(".")[0] in ("numpy", "scipy") for m in imports), (name, imports)
+    for path in (root / "theory").glob("*.py"):
+        imports = _top_level_imports(path)
+        assert not any(m.split(".")[0] in ("numpy", "scipy") or "numerics" in m for m in imports), (path, imports)
+    out = subprocess.run([sys.executable, "-c", "import sys, relucap.theory; print('numpy' in sys.modules)"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
