@@ -30,6 +30,8 @@ def _real(value, name):
         if value.imag != 0:
             raise ValueError(f"{name} must be real, got {value}")
         value = value.real
+    if isinstance(value, mpmath.mpf):
+        return value          # as given: mpf(x) would round x to the working precision
     return mpmath.mpf(value)
 
 

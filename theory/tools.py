@@ -100,8 +100,9 @@ def mpmath_cap(d, t):
     return cap(d, t)
 
 
-def _number_from_text(value):
-    """Decimal text as an exact number: "1e6" is the integer 10**6, "0.1" is 1/10."""
+def _number_from_text(value, guard_bits=0):
+    """Decimal text as a number: "1e6" is the integer 10**6, "0.1" is 1/10 correctly rounded to the
+    working precision plus ``guard_bits`` (a dimension d amplifies the rounding of t by about d t^2)."""
     import mpmath
 
     if not isinstance(value, str):
@@ -112,7 +113,15 @@ def _number_from_text(value):
         raise ValueError(f"could not read {value!r} as a number") from None
     if exact.q == 1:
         return int(exact.p)
-    return mpmath.mpf(exact.p) / exact.q
+    bits = mpmath.mp.prec + guard_bits
+    return mpmath.mp.make_mpf(mpmath.libmp.from_rational(exact.p, exact.q, bits, "n"))
+
+
+def _is_integer_text(text):
+    try:
+        return sympy.Rational(text.strip()).q == 1
+    except (TypeError, ValueError, sympy.SympifyError):
+        return False
 
 
 def lambdify(args, expr, cap=None):
@@ -120,7 +129,8 @@ def lambdify(args, expr, cap=None):
 
     The returned function computes at the caller's mpmath precision (wrap calls in
     ``mpmath.workdps(...)``); it accepts numbers and decimal strings (``"1e6"`` is the integer
-    10**6, ``"0.1"`` is exactly 1/10 rounded once at the working precision).  ``cap(d, t)`` replaces
+    10**6, ``"0.1"`` is 1/10 rounded once, with as many guard bits as the largest integer argument
+    has, since a dimension ``d`` amplifies that rounding by about ``d t^2``).  ``cap(d, t)`` replaces
     the evaluator of ``C_d(t)`` (for example an uncertified one, to compare).
     For float64 over arrays use ``sympy.lambdify(args, expr, "numpy")``.
     """
@@ -139,7 +149,10 @@ def lambdify(args, expr, cap=None):
     fn = sympy.lambdify(args, expr, modules=modules)
 
     def evaluate(*values):
-        return fn(*(_number_from_text(v) for v in values))
+        numbers = [_number_from_text(v) if not isinstance(v, str) or _is_integer_text(v) else None
+                   for v in values]
+        guard = max([abs(v).bit_length() for v in numbers if isinstance(v, int)] + [0]) + 16
+        return fn(*(x if x is not None else _number_from_text(v, guard) for x, v in zip(numbers, values)))
 
     evaluate.__doc__ = fn.__doc__
     evaluate.__wrapped__ = fn
