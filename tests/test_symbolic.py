@@ -29,7 +29,8 @@ from relucap.theory.symbols import P_fail, P_leave, a, alpha, d, n, r, t
 
 
 def _bracket(dim, height, dps):
-    """(lower, tail) of THEORY §1.5-1.6 through mpmath.loggamma: lower <= C_d(t) <= tail."""
+    """(lower, tail) bounds of docs/theory (tail and matching lower bound) through mpmath.loggamma:
+    lower <= C_d(t) <= tail."""
     with mpmath.workdps(dps + len(str(dim))):
         dv, tv = mpmath.mpf(dim), mpmath.mpf(height.p) / height.q
         half = (dv - 1) / 2
