@@ -1,9 +1,10 @@
 """Evaluate any ``relucap.theory`` expression or relation at any precision and dimension.
 
 This is the evaluator face of every theorem: ``CapMeasure`` goes to :func:`relucap.numerics.cap`
-(valid at any ``d``), everything else to mpmath; sums over units are expanded for the given number
-of units; integrals go to mpmath quadrature.  Relations are judged *holds*, *fails* or *undecided*
-(too close to call at the precision used), never a bare bool.
+(valid at any ``d``), its derivative in ``d`` to a differentiated series (digamma terms), everything
+else to mpmath; sums over units are expanded for the given number of units; integrals go to mpmath
+quadrature.  Relations and chains of them (``And``, ``Chain``) are judged *holds*, *fails* or
+*undecided* (too close to call at the precision used), never a bare bool.
 """
 from __future__ import annotations
 
@@ -20,27 +21,34 @@ __all__ = ["evaluate", "judge", "Verdict", "HOLDS", "FAILS", "UNDECIDED", "SYMBO
 HOLDS, FAILS, UNDECIDED, SYMBOLIC = "holds", "fails", "undecided", "symbolic"
 
 
-def _cap(d, t):
-    """``CapMeasure`` for lambdified code: C_d(t) at the caller's precision, any d, any real t."""
-    from .cap import cap
-
-    if t >= 1:
-        return mpmath.mpf(0)
-    if t <= -1:
-        return mpmath.mpf(1)
-    return cap(_as_int(d), t, dps=mpmath.mp.dps)
-
-
-def _as_int(d):
-    if isinstance(d, int):
-        return d
-    if isinstance(d, mpmath.mpf) and d == mpmath.floor(d):
-        return int(d)
-    raise ValueError(f"the dimension in C_d(t) must be an integer, got {d}")
-
-
 def _key(k):
     return k.name if isinstance(k, (sympy.Symbol, sympy.IndexedBase)) else str(k)
+
+
+# d/dd C_d(t): printed as a call to relucap.numerics.lambdified.mpmath_cap_diff_d
+_CapDiffD = sympy.Function("mpmath_cap_diff_d")
+
+
+def _cap_derivatives(expr):
+    """Replace first derivatives of ``C_d(t)`` in ``d`` by :data:`_CapDiffD`; refuse the others."""
+    from relucap.theory.caps import CapMeasure
+
+    def is_cap_d(e):
+        return (isinstance(e, sympy.Derivative) and isinstance(e.expr, CapMeasure)
+                and e.variable_count == ((e.expr.args[0], 1),) and not e.expr.args[1].has(e.expr.args[0]))
+
+    def is_subs_cap_d(e):
+        return (isinstance(e, sympy.Subs) and is_cap_d(e.expr) and len(e.variables) == 1
+                and e.variables[0] == e.expr.expr.args[0])
+
+    expr = expr.replace(is_subs_cap_d, lambda e: _CapDiffD(e.point[0], e.expr.expr.args[1]))
+    expr = expr.replace(is_cap_d, lambda e: _CapDiffD(*e.expr.args))
+    if expr.has(sympy.Derivative):
+        expr = expr.doit()
+        if expr.has(sympy.Derivative):
+            raise ValueError("only first derivatives in d of C_d(t) (and derivatives SymPy can carry "
+                             f"out) can be evaluated; got {expr}")
+    return expr
 
 
 def _prepare(expr, values):
@@ -49,6 +57,8 @@ def _prepare(expr, values):
     Returns (expression, ordered argument symbols, argument values)."""
     values = {_key(k): v for k, v in values.items()}
     expr = sympy.sympify(expr)
+    if expr.has(sympy.Derivative):
+        expr = _cap_derivatives(expr)
     if expr.has(sympy.Sum):
         def expand(total):
             # substitute only the limits: substituting d = 2 would turn C_2(t) into acos(t)/pi,
@@ -86,7 +96,14 @@ def _betainc_regularized(a, b, x1, x2):
     return mpmath.betainc(a, b, x1, x2, regularized=True)
 
 
-MODULES = [{"CapMeasure": _cap, "betainc_regularized": _betainc_regularized}, "mpmath"]
+def _cap_diff_d(d, t):
+    from .lambdified import mpmath_cap_diff_d
+
+    return mpmath_cap_diff_d(d, t)
+
+
+# CapMeasure prints itself as a call to relucap.numerics.lambdified.mpmath_cap (the certified cap)
+MODULES = [{"betainc_regularized": _betainc_regularized, "mpmath_cap_diff_d": _cap_diff_d}, "mpmath"]
 
 
 @functools.lru_cache(maxsize=512)
@@ -128,9 +145,16 @@ def evaluate(expr, values, *, dps=30):
 
     >>> from relucap.theory import kurkova_bound
     >>> from relucap.theory.symbols import n, d, a, r
-    >>> evaluate(kurkova_bound(n, d, a, r), {"n": 1000, "d": 1000, "a": "0.2", "r": 1}, dps=20)
-    mpf('2.0611536224385578279651e-6')
+    >>> import mpmath
+    >>> mpmath.nstr(evaluate(kurkova_bound(n, d, a, r), {"n": 1000, "d": 1000, "a": "0.2", "r": 1}, dps=20), 20)
+    '2.061153622438557828e-6'
+
+
+    A relation, an ``And`` or a :class:`~relucap.theory.chains.Chain` is judged instead: the result
+    is its :class:`Verdict` (:func:`judge`).
     """
+    if isinstance(expr, (sympy.core.relational.Relational, sympy.And, sympy.Equivalent)):
+        return judge(expr, values, dps=dps)
     dps = validate.dps(dps)
     e, args, vals = _prepare(expr, values)
     with mpmath.workdps(dps + _guard_digits(vals)):
@@ -156,6 +180,7 @@ class Verdict:
     lhs: object = None
     rhs: object = None
     dps: int = 0
+    parts: tuple = ()
 
     def __bool__(self):
         raise TypeError("a Verdict is not a bool: compare .status with HOLDS, FAILS or UNDECIDED")
@@ -176,6 +201,9 @@ def judge(relation, values, *, dps=50, tol_digits=None):
     such relations are judged to ``dps // 2`` digits by default.
     """
     dps = validate.dps(dps)
+    if isinstance(relation, sympy.And):
+        parts = tuple(judge(arg, values, dps=dps, tol_digits=tol_digits) for arg in relation.args)
+        return _conjunction(relation, parts, dps)
     if tol_digits is None:
         tol_digits = dps // 2 if relation.has(sympy.Integral) else max(dps - 8, 3)
     tol = mpmath.mpf(10) ** -tol_digits
@@ -208,6 +236,20 @@ def judge(relation, values, *, dps=50, tol_digits=None):
             m = _relative(lhs, rhs) if isinstance(relation, (sympy.Le, sympy.Lt)) else _relative(rhs, lhs)
             status = HOLDS if m > tol else FAILS if m < -tol else UNDECIDED
     return Verdict(relation, status, m, lhs, rhs, dps)
+
+
+def _conjunction(relation, parts, dps):
+    decided = [p for p in parts if p.status != SYMBOLIC]
+    if not decided:
+        return Verdict(relation, SYMBOLIC, dps=dps, parts=parts)
+    if any(p.status == FAILS for p in decided):
+        status = FAILS
+    elif any(p.status == UNDECIDED for p in decided):
+        status = UNDECIDED
+    else:
+        status = HOLDS
+    margins = [p.margin for p in decided if p.margin is not None]
+    return Verdict(relation, status, min(margins) if margins else None, dps=dps, parts=parts)
 
 
 def domain_point(domain, u, *, dps=50, lengths=None):

@@ -2,7 +2,8 @@
 
 1. ``id`` and ``source``;
 2. ``hypotheses``: SymPy relations that must hold (besides the symbols' own assumptions);
-3. ``statement``: a SymPy relation, or a chain of them (``And``), printable as LaTeX;
+3. ``statement``: a SymPy relation, or a chain of them (``Chain``, which keeps its order, or
+   ``And``), printable as LaTeX (``sympy.latex(theorem)``, ``_repr_latex_`` in notebooks);
 4. an evaluator: every side of the statement is an expression that ``relucap.numerics.evaluate``
    computes at any precision and dimension (sides that are probabilities of random events, such
    as the failure probability of a network, are checked by sampling instead);
@@ -39,7 +40,9 @@ class Range:
 
 @dataclass(frozen=True)
 class Theorem:
-    """A registered result.  ``statement`` is a Relational or an ``And`` of Relationals (a chain)."""
+    """A registered result.  ``statement`` is a Relational, a :class:`~relucap.theory.chains.Chain` of
+    Relationals, or an ``And`` of them.  Prints as text (``str``), LaTeX (``sympy.latex(thm)``) and,
+    in notebooks, as LaTeX or Markdown with its hypotheses, source and the state of each face."""
 
     id: str
     title: str
@@ -56,9 +59,9 @@ class Theorem:
     @property
     def relations(self):
         """The statement's relations, in order (a chain ``a <= b <= c`` gives two)."""
-        if isinstance(self.statement, sympy.And):
-            return tuple(self.statement.args)
-        return (self.statement,)
+        from .chains import relations_of
+
+        return relations_of(self.statement)
 
     @property
     def symbols(self):
@@ -73,12 +76,69 @@ class Theorem:
         """Relations whose both sides are closed-form expressions (no sampled quantity)."""
         return tuple(r for r in self.relations if not (r.free_symbols & set(self.sampled)))
 
+    # --- presentation: LaTeX, Markdown, text (notebooks, papers, the terminal) -----------------
+
+    def tidy_statement(self):
+        """The statement with each side's powers collected (``powsimp``), for printing."""
+        from sympy.core.relational import Relational
+
+        def tidy(rel):
+            return rel.func(sympy.powsimp(rel.lhs, deep=True), sympy.powsimp(rel.rhs, deep=True),
+                            evaluate=False)
+
+        return self.statement.replace(lambda e: isinstance(e, Relational), tidy)
+
     def latex(self):
         """The statement in LaTeX, with its hypotheses after a comma."""
-        body = sympy.latex(self.statement)
+        body = sympy.latex(self.tidy_statement())
         if self.hypotheses:
             body += r", \quad " + r",\ ".join(sympy.latex(h) for h in self.hypotheses)
         return body
+
+    def faces(self):
+        """The state of each face that the theory layer knows without computing (the command
+        ``relucap theorems`` also evaluates the statement at a point of the domain)."""
+        evaluable, total = len(self.evaluable_relations), len(self.relations)
+        return {
+            "relations": f"{total} in order" if total > 1 else "1",
+            "evaluator": (f"{evaluable} of {total} closed-form" if evaluable
+                          else "sampled sides only"),
+            "numeric check": self.numeric_check or "none",
+            "property test": ("domain " + ", ".join(self.domain)) if self.domain and evaluable else "none",
+            "proof note": (f"proofs_notes/{self.note}" + ("" if self.has_note() else " (missing)"))
+                          if self.note else "none",
+        }
+
+    def _repr_latex_(self):
+        return r"$\displaystyle " + self.latex() + "$"
+
+    def _repr_markdown_(self):
+        lines = [f"**{self.kind.capitalize()} `{self.id}`** — {self.title}", "",
+                 f"$$ {sympy.latex(self.tidy_statement())} $$", ""]
+        if self.hypotheses:
+            lines.append("*Hypotheses:* " + ", ".join(f"${sympy.latex(h)}$" for h in self.hypotheses))
+            lines.append("")
+        lines.append(f"*Source:* {self.source}" + (" (derived here)" if self.derived else ""))
+        lines.append("")
+        lines += ["| face | state |", "|---|---|"]
+        lines += [f"| {face} | {state} |" for face, state in self.faces().items()]
+        return "\n".join(lines)
+
+    def _latex(self, printer):
+        return self.latex()
+
+    def _sympystr(self, printer):
+        return str(self)
+
+    def __str__(self):
+        hyp = ", ".join(sympy.sstr(h) for h in self.hypotheses)
+        lines = [f"{self.kind} {self.id}: {self.title}",
+                 f"  {'statement:':<15}{sympy.sstr(self.tidy_statement())}"]
+        if hyp:
+            lines.append(f"  {'hypotheses:':<15}{hyp}")
+        lines.append(f"  {'source:':<15}{self.source}")
+        lines += [f"  {face + ':':<15}{state}" for face, state in self.faces().items()]
+        return "\n".join(lines)
 
     @property
     def note_path(self):

@@ -11,6 +11,7 @@ import sympy
 from sympy import (And, Eq, Equivalent, Integral, Limit, S, acos, betainc_regularized, erfc, exp,
                    oo, pi, sin, sqrt)
 
+from .chains import Chain
 from .caps import (CapMeasure, ball_bound, ball_slice_density, cap_asymptotic, cap_density,
                    cap_lower_bound, half_ball_bound, hazard_bound, tail_bound, tail_bound_simple)
 from .registry import Range, Theorem, register
@@ -98,7 +99,7 @@ register(Theorem(
 register(Theorem(
     id="relucap.cap_tail_upper", kind="theorem", source=OURS, note="cap_tail_bounds.md", derived=True,
     title="Sharper tail: C_d(t) <= (1-t^2)^((d-1)/2) / (t (d-1) B) <= (1-t^2)^((d-1)/2) / (t sqrt(2π(d-1)))",
-    statement=And(C <= tail_bound(d, t), tail_bound(d, t) <= tail_bound_simple(d, t)),
+    statement=Chain(C <= tail_bound(d, t), tail_bound(d, t) <= tail_bound_simple(d, t)),
     hypotheses=H("d >= 2, t > 0, t < 1"),
     domain={"d": D_BIG, "t": T_OPEN}))
 
@@ -121,7 +122,7 @@ register(Theorem(
     id="cap.asymptotic", kind="theorem", note="cap_tail_bounds.md", derived=True,
     source="classical (Laplace's method; here squeezed between our two tail bounds)",
     title="C_d(t) ~ (1-t^2)^((d-1)/2) / (t sqrt(2π d)) as d → ∞ at fixed t",
-    statement=And(cap_lower_bound(d, t) / cap_asymptotic(d, t) <= C / cap_asymptotic(d, t),
+    statement=Chain(cap_lower_bound(d, t) / cap_asymptotic(d, t) <= C / cap_asymptotic(d, t),
                   C / cap_asymptotic(d, t) <= tail_bound(d, t) / cap_asymptotic(d, t),
                   Eq(Limit(tail_bound(d, t) / cap_asymptotic(d, t), d, oo), 1),
                   Eq(Limit(cap_lower_bound(d, t) / cap_asymptotic(d, t), d, oo), 1)),
@@ -148,7 +149,7 @@ register(Theorem(
     id="kurkova2026.union_bound", kind="theorem", source=K26 + " (main theorem; the sharper links are ours)",
     note="kurkova2026_union_bound.md",
     title="P(fail) <= P(leave cell) <= Σ_j C_d(a_j/r) <= n C_d(a/r) <= n exp(-d a^2/(2 r^2)), and <= n·tail",
-    statement=And(P_fail <= P_leave, P_leave <= _union, _union <= _cap, _cap <= _paper, _cap <= _tail),
+    statement=Chain(P_fail <= P_leave, P_leave <= _union, _union <= _cap, _cap <= _paper, _cap <= _tail),
     hypotheses=H("d >= 2, n >= 1, a > 0, r > a, alpha[j] >= a"),
     sampled=(P_fail, P_leave), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
     domain=_UNION_DOMAIN))
@@ -167,7 +168,7 @@ register(Theorem(
     derived=True,
     title="Local robustness >= 1 - Σ_j C_d(a_j/r) >= 1 - n C_d(a/r) >= 1 - n exp(-d a^2/(2 r^2)), "
           "and >= 1 - n·tail (our sharper forms)",
-    statement=And(1 - P_fail >= 1 - _union, 1 - _union >= 1 - _cap, 1 - _cap >= 1 - _paper,
+    statement=Chain(1 - P_fail >= 1 - _union, 1 - _union >= 1 - _cap, 1 - _cap >= 1 - _paper,
                   1 - _cap >= 1 - _tail),
     hypotheses=H("d >= 2, n >= 1, a > 0, r > a, alpha[j] >= a"),
     sampled=(P_fail,), numeric_check="relucap.numerics.theorem_checks:check_union_bound",
