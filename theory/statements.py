@@ -245,7 +245,7 @@ register(Theorem(
     source=OURS + "; the chain of " + K26 + " with n = n_h + k - 1",
     title="k classes: P(fail) <= P(leave Cell*) <= Σ_{j <= n_h+k-1} C_d(a_j/r) <= (n_h+k-1) C_d(a/r) "
           "<= (n_h+k-1) exp(-d a^2/(2 r^2)), and <= (n_h+k-1)·tail",
-    statement=And(P_fail <= P_leave, P_leave <= _mc_union, _mc_union <= _mc_cap, _mc_cap <= _mc_paper,
+    statement=Chain(P_fail <= P_leave, P_leave <= _mc_union, _mc_union <= _mc_cap, _mc_cap <= _mc_paper,
                   _mc_cap <= _mc_tail),
     hypotheses=H("d >= 2, n_h >= 0, k >= 2, a > 0, r > a, alpha[j] >= a"),
     sampled=(P_fail, P_leave), numeric_check="relucap.numerics.theorem_checks:check_multiclass",
