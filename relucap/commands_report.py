@@ -28,13 +28,16 @@ def add_parser(sub):
 
 
 class _Progress:
-    def __init__(self, steps):
-        self.steps, self.done, self.t0 = steps, 0, time.perf_counter()
+    """One whole line per finished step on ``stream`` (nothing for ``None``, i.e. ``--quiet``)."""
+
+    def __init__(self, steps, stream=sys.stderr):
+        self.steps, self.done, self.t0, self.stream = steps, 0, time.perf_counter(), stream
 
     def __call__(self, what):
         self.done += 1
-        print(f"[{self.done}/{self.steps}] {what} ({time.perf_counter() - self.t0:.0f} s)", file=sys.stderr,
-              flush=True)
+        if self.stream is not None:
+            print(f"[{self.done}/{self.steps}] {what} ({time.perf_counter() - self.t0:.0f} s)", file=self.stream,
+                  flush=True)
 
 
 def _tables(out, argv, progress):
@@ -129,7 +132,7 @@ def cmd_report(args):
 
     out = Path(args.output)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    progress = _Progress(3 + 1 + len(FIGURES) + 1)
+    progress = _Progress(3 + 1 + len(FIGURES) + 1, None if args.quiet else sys.stderr)
     t0 = time.perf_counter()
     argv = ["report", *sys.argv[2:]]
     table_files = _tables(out, argv, progress)
