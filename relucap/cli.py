@@ -21,7 +21,8 @@ from . import __version__, output
 # Commands defined in their own modules: each has ``add_parser(subparsers)``.
 COMMAND_MODULES = ("relucap.commands_basic", "relucap.commands_table", "relucap.commands_check",
                    "relucap.commands_lipschitz", "relucap.commands_conjecture",
-                   "relucap.commands_report", "relucap.commands_audit", "relucap.commands_figure")
+                   "relucap.commands_report", "relucap.commands_audit", "relucap.commands_figure",
+                   "relucap.commands_cite")
 
 
 class UsageError(Exception):
