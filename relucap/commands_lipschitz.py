@@ -52,6 +52,9 @@ def add_check_parser(inner):
     p.add_argument("--seed", default="0", help="root seed (an integer >= 0)")
     p.add_argument("--jobs", default="1", help="parallel workers (joblib)")
     p.add_argument("--backend", default="loky", help="joblib backend: loky (default), threading or dask")
+    p.add_argument("--scheduler", default=None,
+                   help="with --backend dask: the address of a running dask scheduler, e.g. tcp://host:8786 "
+                        "(default: a LocalCluster of --jobs workers on this machine)")
     p.add_argument("--rows", action="store_true", help="with --json, also list every network")
     p.set_defaults(func=cmd_check_lipschitz)
 
@@ -187,7 +190,8 @@ def cmd_check_lipschitz(args):
     seed = validate.count(args.seed, "--seed", minimum=0)
     jobs = validate.count(args.jobs, "--jobs")
     backend = validate.choice(args.backend, "--backend", BACKENDS)
-    res = lipschitz_sweep(cfg, seed=seed, jobs=jobs, backend=backend, progress=progress_stream(args))
+    res = lipschitz_sweep(cfg, seed=seed, jobs=jobs, backend=backend, scheduler=args.scheduler,
+                          progress=progress_stream(args))
     # a bug check, not a statistical one: certified bounds must bracket the exact value
     broken = [r for r in res["rows"] if r["lower"] > r["upper"] * (1 + 1e-9)
               or (r["exact"] is not None and not r["lower"] <= r["exact"] * (1 + 1e-9) <= r["upper"] * (1 + 2e-9))]
