@@ -52,6 +52,8 @@ package: $(RELEASE)/.installed
 	rm -rf dist
 	$(RELEASE)/bin/python -m build -q --outdir dist .
 	$(RELEASE)/bin/twine check --strict dist/*
+	$(RELEASE)/bin/python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('dist/*.whl')[0]).namelist(); \
+	    sys.exit(0 if any(n.startswith('relucap/proofs_notes/') for n in names) else 'the wheel lacks the proof notes')"
 
 bench: $(VENV)/.installed
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

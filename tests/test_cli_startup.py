@@ -44,6 +44,7 @@ def _heavy(modules):
     ("--help",),
     ("check", "robustness", "--help"),
     ("--version",),
+    ("cite", "K26"),
 ])
 def test_light_commands_import_nothing_heavy(argv):
     res = _probe(*argv)
