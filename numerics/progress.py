@@ -22,7 +22,7 @@ class Progress:
         if stream is not None and _isatty(stream) and total:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, file=stream, desc=label, leave=True, dynamic_ncols=True)
+            self._bar = tqdm(total=total, file=stream, desc=label, leave=True)
 
     def update(self, n=1):
         self.done += n
