@@ -74,6 +74,8 @@ def _kwargs(**pairs):
 
 
 def _parallel(args):
+    if args.scheduler is not None and args.backend != "dask":
+        raise ValueError(f"--scheduler needs --backend dask (got --backend {args.backend})")
     return dict(seed=validate.count(args.seed, "--seed", minimum=0), jobs=validate.count(args.jobs, "--jobs"),
                 backend=validate.choice(args.backend, "--backend", BACKENDS),
                 scheduler=args.scheduler)

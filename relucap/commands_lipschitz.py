@@ -190,6 +190,8 @@ def cmd_check_lipschitz(args):
     seed = validate.count(args.seed, "--seed", minimum=0)
     jobs = validate.count(args.jobs, "--jobs")
     backend = validate.choice(args.backend, "--backend", BACKENDS)
+    if args.scheduler is not None and backend != "dask":
+        raise ValueError(f"--scheduler needs --backend dask (got --backend {backend})")
     res = lipschitz_sweep(cfg, seed=seed, jobs=jobs, backend=backend, scheduler=args.scheduler,
                           progress=progress_stream(args))
     # a bug check, not a statistical one: certified bounds must bracket the exact value

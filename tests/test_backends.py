@@ -57,7 +57,7 @@ def test_dask_local_cluster_identical(serial):
 def test_scheduler_needs_dask():
     status, out, err = _run(ARGS + ["--scheduler", "tcp://127.0.0.1:8786"])
     assert status == 2 and out == ""
-    assert err.count("\n") == 1 and "scheduler" in err and "dask" in err
+    assert err.count("\n") == 1 and "--scheduler" in err and "--backend dask" in err
 
 
 def test_unknown_backend_named():
