@@ -56,7 +56,7 @@ class Enclosure:
 
     @property
     def relative_width(self):
-        """(hi - lo) / |mid| as an mpf with 53 bits (inf when the midpoint is 0 and hi > lo)."""
+        """``(hi - lo) / |mid|`` as an mpf with 53 bits (inf when the midpoint is 0 and hi > lo)."""
         with mpmath.workprec(53):
             width = mpmath.fsub(self.hi, self.lo, exact=True)
             if width == 0:

@@ -173,7 +173,7 @@ def _summarize(rows, level):
     return out
 
 
-def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", progress=None, level=0.95):
+def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", scheduler=None, progress=None, level=0.95):
     """Run the sweep; returns ``{"config", "seed", "rows", "summary"}`` (see module docstring)."""
     from .sweep import run_parallel
 
@@ -184,7 +184,7 @@ def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", progress=Non
     knobs = {k: getattr(cfg, k) for k in ("samples", "restarts", "steps", "tries", "exact_cells")}
     items = [(*c, children[i * cfg.networks + k], knobs)
              for i, c in enumerate(configs) for k in range(cfg.networks)]
-    rows = run_parallel(_one_network, items, jobs=jobs, backend=backend, progress=progress,
+    rows = run_parallel(_one_network, items, jobs=jobs, backend=backend, scheduler=scheduler, progress=progress,
                         label="lipschitz")
     return {"config": asdict(cfg), "seed": seed, "rows": rows, "summary": _summarize(rows, level)}
 

@@ -187,14 +187,17 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
                    reduced=None):
     """A random network ``dim -> widths[0] -> ... -> widths[-1] -> 1``.
 
-    init:  ``"he"`` -- entries N(0, 2/fan_in) in every layer;
-           ``"he-fanout"`` -- the model of [GHSV23]: N(0, 2/N) for W_0 and the hidden W_l
-           (N the number of rows), N(0, 1) for the output row;
-           ``"gaussian"`` -- N(0, sigma^2) everywhere.
-    bias:  ``"zero"``, ``"gaussian"`` (N(0, bias_scale^2)) or ``"uniform"`` (U[-bias_scale, bias_scale]).
-    reduced: sample the first layer in reduced form (see the module docstring), exact in law and
-           O(N_1^2) at any d; ``None`` chooses it when ``dim > REDUCE_ABOVE``.  The two forms draw
-           different streams from the same seed.
+    init
+        ``"he"`` -- entries N(0, 2/fan_in) in every layer;
+        ``"he-fanout"`` -- the model of [GHSV23]: N(0, 2/N) for W_0 and the hidden W_l
+        (N the number of rows), N(0, 1) for the output row;
+        ``"gaussian"`` -- N(0, sigma^2) everywhere.
+    bias
+        ``"zero"``, ``"gaussian"`` (N(0, bias_scale^2)) or ``"uniform"`` (U[-bias_scale, bias_scale]).
+    reduced
+        sample the first layer in reduced form (see the module docstring), exact in law and
+        O(N_1^2) at any d; ``None`` chooses it when ``dim > REDUCE_ABOVE``.  The two forms draw
+        different streams from the same seed.
     """
     d = validate.dimension(dim, "dim")
     if isinstance(widths, (int, np.integer)):

@@ -11,32 +11,36 @@ test, Bonferroni-corrected over the whole sweep.
 ``distances_study`` measures ``a(x)`` and the largest radius reaching a target robustness, as the
 dimension, the number of units, the depth and the initialisation vary.
 
-Both run their work items through joblib (``loky`` by default; ``dask`` and ``ray`` when
-installed); every item owns a child of ``SeedSequence(seed)`` made by ``spawn``, so the output
+Both run their work items through joblib (``loky`` by default, ``threading``, or ``dask`` on a
+dask.distributed cluster: ``parallel_backend``); every item owns a child of ``SeedSequence(seed)`` made by ``spawn``, so the output
 does not depend on the number of workers.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
 import mpmath
-import numpy as np
 
 from . import validate
-from .estimate import binomial_pvalue, cap_floats, union_scores
-from .network import random_network
-from .perturb import random_inputs, sphere
 
-__all__ = ["FORMS", "TRUE_FORMS", "RobustnessSweep", "robustness_sweep", "DistancesStudy",
-           "distances_study", "run_parallel"]
+# numpy, SciPy and the samplers are imported inside the functions that use them: the command line
+# reads FORMS and the defaults below to build its parser, and ``relucap cap`` must not pay for them.
+
+__all__ = ["FORMS", "TRUE_FORMS", "BACKENDS", "RobustnessSweep", "robustness_sweep", "DistancesStudy",
+           "distances_study", "run_parallel", "parallel_backend"]
 
 
 def _union(d, n, t):
+    from .estimate import cap_floats
+
     return float(cap_floats("sphere", d, t).sum())
 
 
 def _n_cap(d, n, t):
+    from .estimate import cap_floats
+
     return n * float(cap_floats("sphere", d, t.min()))
 
 
@@ -93,51 +97,75 @@ class RobustnessSweep:
         return len(self.archs) * len(self.dims) * len(self.scaled_ratios) * self.inputs
 
 
-def _backend_config(backend, scheduler):
-    """joblib backend name for ``backend``, starting a dask client or registering ray if asked."""
-    validate.choice(backend, "backend", ("loky", "threading", "dask", "ray"))
-    if backend == "dask":
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise ValueError("backend 'dask' needs dask[distributed] installed (pip install 'relucap[dask]')") from None
-        Client(scheduler) if scheduler else Client(processes=True, dashboard_address=None)
-    elif backend == "ray":
-        try:
-            from ray.util.joblib import register_ray
-        except ImportError:
-            raise ValueError("backend 'ray' needs ray installed (pip install 'relucap[ray]')") from None
-        register_ray()
-    return backend
+BACKENDS = ("loky", "threading", "dask")
+
+
+@contextlib.contextmanager
+def parallel_backend(backend="loky", scheduler=None, jobs=1):
+    """The joblib backend to run on, as a context.
+
+    ``loky`` (processes) and ``threading`` run on this machine with ``jobs`` workers.  ``dask`` runs
+    on a dask.distributed cluster: the scheduler at ``scheduler`` (``"tcp://host:8786"``; every
+    worker of that cluster is used) or, when none is given, a ``LocalCluster`` of ``jobs``
+    single-threaded worker processes started here and closed on exit.  Yields joblib's ``n_jobs``.
+    """
+    validate.choice(backend, "backend", BACKENDS)
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler: only the dask backend takes a scheduler address, got backend {backend!r}")
+    if backend != "dask":
+        yield jobs
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError("backend 'dask' needs dask.distributed (pip install 'relucap[dask]')") from None
+    from joblib import parallel_config
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            stack.enter_context(Client(cluster))
+        else:
+            try:
+                stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, TimeoutError) as exc:
+                raise ValueError(f"scheduler: cannot connect to {scheduler!r} ({exc})") from None
+        stack.enter_context(parallel_config(backend="dask", wait_for_workers_timeout=60))
+        yield -1 if scheduler is not None else jobs
 
 
 def run_parallel(fn, items, *, jobs=1, backend="loky", scheduler=None, progress=None, label="sweep"):
-    """``[fn(item) for item in items]`` through joblib, in order, with a progress bar on ``progress``
-    (a text stream, e.g. ``sys.stderr``; ``None`` for silence)."""
+    """``[fn(item) for item in items]`` through joblib, in order (so the result does not depend on
+    the backend or the number of workers), with progress on the text stream ``progress`` (e.g.
+    ``sys.stderr``: a bar on a terminal, whole lines otherwise; ``None`` for silence)."""
     from joblib import Parallel, delayed
+
+    from .progress import Progress
 
     jobs = validate.count(jobs, "jobs")
     items = list(items)
-    if jobs == 1 and backend == "loky":
-        gen = (fn(item) for item in items)
-    else:
-        gen = Parallel(n_jobs=jobs, backend=_backend_config(backend, scheduler), return_as="generator")(
-            delayed(fn)(item) for item in items)
     out = []
-    for i, res in enumerate(gen, 1):
-        out.append(res)
-        if progress is not None:
-            filled = int(30 * i / len(items))
-            progress.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {i}/{len(items)}")
-            progress.flush()
-    if progress is not None and items:
-        progress.write("\n")
+    with parallel_backend(backend, scheduler, jobs) as n_jobs, Progress(len(items), progress, label) as bar:
+        if n_jobs == 1 and backend == "loky":
+            gen = (fn(item) for item in items)
+        else:
+            gen = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(item) for item in items)
+        for res in gen:
+            out.append(res)
+            bar.update()
     return out
 
 
 def _robustness_item(item):
     """All cases of one (architecture, dimension) network: plain data, no mpf across processes
     except the union estimates, which pickle."""
+    import numpy as np
+
+    from .estimate import union_scores
+    from .network import random_network
+    from .perturb import random_inputs, sphere
+
     cfg, arch, d, seed = item
     net_seed, input_seed, sample_seed = seed.spawn(3)
     net = random_network(d, arch, init=cfg.init, bias=cfg.bias, bias_scale=cfg.bias_scale, rng=np.random.default_rng(net_seed))
@@ -173,6 +201,8 @@ def _robustness_item(item):
 
 def robustness_sweep(config=None, *, seed=0, jobs=1, backend="loky", scheduler=None, progress=None):
     """Run the robustness check; returns a dict (see ``summarize_robustness``) with every case."""
+    import numpy as np
+
     cfg = config or RobustnessSweep()
     seed = validate.count(seed, "seed", minimum=0)
     grid = [(arch, d) for arch in cfg.archs for d in cfg.dims]
@@ -186,6 +216,10 @@ def robustness_sweep(config=None, *, seed=0, jobs=1, backend="loky", scheduler=N
 
 def summarize_robustness(cfg, cases, seed):
     """Bonferroni-corrected binomial tests of every (case, form, event) and tightness per form."""
+    import numpy as np
+
+    from .estimate import binomial_pvalue
+
     tests = len(cases) * len(cfg.forms) * len(EVENTS)
     threshold = cfg.alpha / tests
     violations, min_p = [], 1.0
@@ -229,6 +263,8 @@ def summarize_robustness(cfg, cases, seed):
 
 
 def _quantiles(values):
+    import numpy as np
+
     if not values:
         return None
     q = np.quantile(values, [0.0, 0.1, 0.5, 0.9, 1.0])
@@ -266,6 +302,8 @@ class DistancesStudy:
 
 def largest_radius(d, distances, delta):
     """The largest ``r`` with ``sum_j C_d(a_j / r) <= delta`` (bisection in log r; float caps)."""
+    import numpy as np
+
     a = distances[np.isfinite(distances)]
     if not len(a) or a.min() == 0:
         return 0.0
@@ -279,6 +317,11 @@ def largest_radius(d, distances, delta):
 
 
 def _distances_item(item):
+    import numpy as np
+
+    from .network import random_network
+    from .perturb import random_inputs
+
     cfg, init, depth, units, d, seed = item
     width = max(1, units // depth)
     arch = (width,) * depth
@@ -304,12 +347,16 @@ def _distances_item(item):
 
 
 def _slope(x, y):
+    import numpy as np
+
     lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
     return float(np.polyfit(lx, ly, 1)[0]) if len(lx) > 1 else float("nan")
 
 
 def distances_study(config=None, *, seed=0, jobs=1, backend="loky", scheduler=None, progress=None):
     """Medians per (init, depth, units, d) and log-log slopes that answer the scaling questions."""
+    import numpy as np
+
     cfg = config or DistancesStudy()
     seed = validate.count(seed, "seed", minimum=0)
     grid = [(i, L, u, d) for i in cfg.inits for L in cfg.depths for u in cfg.units for d in cfg.dims]

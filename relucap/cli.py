@@ -1,7 +1,13 @@
 """The ``relucap`` command line (docs/architecture.md, "The command line": a contract that scripts and tests rely on).
 
 Every command takes ``--json`` and then prints one JSON object on stdout, numbers as decimal
-strings.  Bad arguments exit with status 2 and one line on stderr naming the argument.
+strings, and ``--quiet`` (no progress on stderr).  Bad arguments exit with status 2 and one line on
+stderr naming the argument.
+
+Start-up is part of the contract: building the parser imports the command modules, which import
+nothing heavy at module level (SymPy, numpy, SciPy, matplotlib and torch are imported inside the
+commands that use them), so ``relucap cap`` answers in a fraction of a second
+(tests/test_cli_startup.py checks what is imported; benchmarks/cli_startup.py times it).
 """
 from __future__ import annotations
 
@@ -10,12 +16,13 @@ import importlib
 import json
 import sys
 
-from . import output
+from . import __version__, output
 
 # Commands defined in their own modules: each has ``add_parser(subparsers)``.
 COMMAND_MODULES = ("relucap.commands_basic", "relucap.commands_table", "relucap.commands_check",
                    "relucap.commands_lipschitz", "relucap.commands_conjecture",
-                   "relucap.commands_report", "relucap.commands_audit", "relucap.commands_figure")
+                   "relucap.commands_report", "relucap.commands_audit", "relucap.commands_figure",
+                   "relucap.commands_cite")
 
 
 class UsageError(Exception):
@@ -29,6 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     parser = _Parser(prog="relucap", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"relucap {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
@@ -45,6 +53,7 @@ def build_parser():
 def common(p):
     """Options every command takes."""
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="print no progress or timing on stderr")
     return p
 
 

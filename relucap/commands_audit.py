@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import sys
 
-from .output import fmt, fmt_log10, text_table
+from .output import fmt, fmt_log10, progress_stream, text_table
 
 FORMS = ("paper", "tail", "cap", "union")
 
@@ -24,14 +24,19 @@ def add_parser(sub):
     p.set_defaults(func=cmd_audit)
 
 
-def progress_bar(stream=sys.stderr, width=30):
-    """A ``progress(i, total)`` callback drawing a bar on ``stream``."""
+def progress_bar(stream=sys.stderr):
+    """A ``progress(i, total)`` callback: a bar on a terminal, whole lines otherwise, nothing for
+    ``stream=None`` (numerics/progress.py)."""
+    from relucap.numerics.progress import Progress
+
+    state = {}
+
     def progress(i, total):
-        filled = width * i // max(total, 1)
-        stream.write(f"\raudit [{'#' * filled}{'.' * (width - filled)}] {i}/{total}")
+        if "bar" not in state:
+            state["bar"] = Progress(total, stream, "audit")
+        state["bar"].update(i - state["bar"].done)
         if i == total:
-            stream.write("\n")
-        stream.flush()
+            state["bar"].close()
     return progress
 
 
@@ -86,7 +91,7 @@ def cmd_audit(args):
     X, y = load_data(args.data)
     if args.limit is not None:
         X, y = X[:args.limit], (None if y is None else y[:args.limit])
-    result = audit(net, X, args.radius, samples=args.samples, rng=args.seed, y=y, progress=progress_bar())
+    result = audit(net, X, args.radius, samples=args.samples, rng=args.seed, y=y, progress=progress_bar(progress_stream(args)))
     if args.csv:
         write_csv(result, args.csv)
     payload = {"model": args.model, "data": args.data, "seed": args.seed, "samples": args.samples,

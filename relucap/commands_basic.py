@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import mpmath
 
-from relucap import theory
 from relucap.numerics import validate
-from relucap.numerics.evaluate import FAILS, HOLDS, SYMBOLIC, domain_point, evaluate, judge
-from relucap.theory.symbols import a, alpha, d, n, r
 
 from .output import fmt, fmt_enclosure, fmt_log10, text_table
 
@@ -115,6 +112,10 @@ def _form_entry(value, digits):
 
 def bound_forms(values, model, digits, distances=None):
     """Each form of the [K26] bound at ``values`` (d, n, a, r): {form: failure probability}."""
+    from relucap import theory
+    from relucap.numerics.evaluate import evaluate
+    from relucap.theory.symbols import a, alpha, d, n, r
+
     forms = {}
     with mpmath.workdps(60):
         t_reachable = mpmath.mpf(values["a"]) < mpmath.mpf(values["r"])
@@ -149,9 +150,10 @@ def cmd_bound(args):
     # The paper form is vacuous exactly when d a^2 / (2 r^2) <= ln n (kurkova2026.vacuity).
     payload["vacuous"] = payload["forms"]["paper"]["vacuous"] if "paper" in forms else None
     if distances is not None:
+        from relucap import theory
+        from relucap.numerics.evaluate import evaluate
         from relucap.theory.robustness import misclassification_lower_bound
-
-        from relucap.theory.symbols import a_out
+        from relucap.theory.symbols import a_out, alpha, d, r
 
         hidden = distances[:-1]
         lower = evaluate(misclassification_lower_bound(d, r, a_out, alpha, n_hidden=len(hidden), model=model),
@@ -190,6 +192,8 @@ def cmd_solve(args):
 
 def faces(thm, *, dps=30):
     """The state of each face of a theorem, checked at one point of its domain."""
+    from relucap.numerics.evaluate import FAILS, HOLDS, SYMBOLIC, domain_point, judge
+
     state = {"statement": "ok", "proof_note": "present" if thm.has_note() else "missing",
              "numeric_check": thm.numeric_check or "none",
              "property_test": "tests/test_registry.py" if thm.evaluable_relations else "numeric check only"}
@@ -225,6 +229,8 @@ def run_numeric_check(thm, seed, cache=None):
 
 
 def cmd_theorems(args):
+    from relucap import theory
+
     thms = [theory.theorem(args.id)] if args.id else list(theory.THEOREMS.values())
     items, checks = [], {}
     for thm in thms:

@@ -6,10 +6,10 @@ import sys
 import time
 
 from relucap.numerics import validate
-from relucap.numerics.sweep import (FORMS, TRUE_FORMS, DistancesStudy, RobustnessSweep,
+from relucap.numerics.sweep import (BACKENDS, FORMS, TRUE_FORMS, DistancesStudy, RobustnessSweep,
                                     distances_study, robustness_sweep)
 
-from .output import fmt, text_table
+from .output import fmt, progress_stream, text_table
 
 DIGITS = 6
 
@@ -50,8 +50,10 @@ def add_parser(sub):
 def _sweep_args(p):
     p.add_argument("--seed", default="0", help="root seed (an integer >= 0)")
     p.add_argument("--jobs", default="1", help="parallel workers (joblib)")
-    p.add_argument("--backend", default="loky", help="joblib backend: loky (default), threading, dask or ray")
-    p.add_argument("--scheduler", default=None, help="dask scheduler address (default: a local cluster)")
+    p.add_argument("--backend", default="loky", help="joblib backend: loky (default), threading or dask")
+    p.add_argument("--scheduler", default=None,
+                   help="with --backend dask: the address of a running dask scheduler, e.g. tcp://host:8786 "
+                        "(default: a LocalCluster of --jobs workers on this machine)")
 
 
 def _list(text, name, convert):
@@ -72,8 +74,10 @@ def _kwargs(**pairs):
 
 
 def _parallel(args):
+    if args.scheduler is not None and args.backend != "dask":
+        raise ValueError(f"--scheduler needs --backend dask (got --backend {args.backend})")
     return dict(seed=validate.count(args.seed, "--seed", minimum=0), jobs=validate.count(args.jobs, "--jobs"),
-                backend=validate.choice(args.backend, "--backend", ("loky", "threading", "dask", "ray")),
+                backend=validate.choice(args.backend, "--backend", BACKENDS),
                 scheduler=args.scheduler)
 
 
@@ -88,9 +92,10 @@ def cmd_robustness(args):
         alpha=float(validate.probability(args.alpha, "--alpha")),
         forms=_list(args.forms, "--forms", lambda s, n: validate.choice(s, n, tuple(FORMS)))))
     start = time.time()
-    res = robustness_sweep(cfg, progress=sys.stderr, **_parallel(args))
-    print(f"check robustness: {res['cases']} cases, {res['perturbations']} perturbations in "
-          f"{time.time() - start:.1f} s", file=sys.stderr)
+    res = robustness_sweep(cfg, progress=progress_stream(args), **_parallel(args))
+    if not args.quiet:
+        print(f"check robustness: {res['cases']} cases, {res['perturbations']} perturbations in "
+              f"{time.time() - start:.1f} s", file=sys.stderr)
     payload = _robustness_payload(res, args.cases)
     return payload, _robustness_text(payload), 1 if res["violations"] else 0
 
@@ -151,7 +156,7 @@ def cmd_distances(args):
         networks=args.networks and validate.count(args.networks, "--networks"),
         inputs=args.inputs and validate.count(args.inputs, "--inputs"),
         robustness=args.robustness and float(validate.probability(args.robustness, "--robustness"))))
-    res = distances_study(cfg, progress=sys.stderr, **_parallel(args))
+    res = distances_study(cfg, progress=progress_stream(args), **_parallel(args))
     keys = ("a_median", "a_q10", "a_q90", "a_times_n", "a_over_norm", "r_union", "r_paper",
             "ratio_union", "ratio_paper", "rel_union", "rel_paper")
     rows = [{**{k: r[k] for k in ("init", "depth", "units", "n", "samples")}, "d": str(r["d"]),

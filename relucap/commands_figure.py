@@ -6,7 +6,7 @@ import time
 
 def add_parser(sub):
     from .cli import common
-    from .figures import FIGURES
+    from .commands_report import FIGURES    # the names only: relucap.figures imports matplotlib
 
     p = common(sub.add_parser("figure", help="one figure as PDF and PNG: " + ", ".join(FIGURES)))
     p.add_argument("name", metavar="NAME", help="one of " + ", ".join(FIGURES))

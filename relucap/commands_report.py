@@ -47,13 +47,16 @@ def add_parser(sub):
 
 
 class _Progress:
-    def __init__(self, steps):
-        self.steps, self.done, self.t0 = steps, 0, time.perf_counter()
+    """One whole line per finished step on ``stream`` (nothing for ``None``, i.e. ``--quiet``)."""
+
+    def __init__(self, steps, stream=sys.stderr):
+        self.steps, self.done, self.t0, self.stream = steps, 0, time.perf_counter(), stream
 
     def __call__(self, what):
         self.done += 1
-        print(f"[{self.done}/{self.steps}] {what} ({time.perf_counter() - self.t0:.0f} s)", file=sys.stderr,
-              flush=True)
+        if self.stream is not None:
+            print(f"[{self.done}/{self.steps}] {what} ({time.perf_counter() - self.t0:.0f} s)", file=self.stream,
+                  flush=True)
 
 
 def _check_output(out):
@@ -290,7 +293,7 @@ def _write_report(args, work, out):
     import relucap
 
     (work / "tables").mkdir(parents=True)
-    progress = _Progress(len(TABLES) + 1 + len(FIGURES) + 1)
+    progress = _Progress(len(TABLES) + 1 + len(FIGURES) + 1, None if args.quiet else sys.stderr)
     t0 = time.perf_counter()
     argv = ["report", *sys.argv[2:]]
     table_list = _tables(work, argv, progress)

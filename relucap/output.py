@@ -5,7 +5,14 @@ import math
 
 import mpmath
 
-__all__ = ["fmt", "fmt_enclosure", "fmt_log10", "jsonable", "text_table"]
+__all__ = ["fmt", "fmt_enclosure", "fmt_log10", "jsonable", "progress_stream", "text_table"]
+
+
+def progress_stream(args):
+    """Where a command writes its progress: ``sys.stderr``, or ``None`` under ``--quiet``."""
+    import sys
+
+    return None if getattr(args, "quiet", False) else sys.stderr
 
 
 def fmt(x, digits):
