@@ -167,8 +167,50 @@ def certify(net, lams, *, floor=1e-9):
 
 def lipsdp(net, *, variant="neuron", solver=None, time_limit=None, certified=True):
     """LipSDP for ``Lip_2(net)``: ``{"bound", "solver_value", "variant", "solver", "seconds",
-    "certificate"}``.  ``bound`` is the certified value (``None`` when the solver failed or the
-    certificate did not close); ``solver_value`` is the solver's unproved ``sqrt(rho)``."""
+    "certificate"}``.  ``bound`` is the certified value (``None`` when the solver failed, the time
+    ran out or the certificate did not close); ``solver_value`` is the solver's unproved
+    ``sqrt(rho)``.  With ``time_limit`` the solve and the certificate run in a forked process that
+    is stopped at the limit (solvers check their own limits only between iterations)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    if time_limit is None:
+        return _lipsdp(net, variant, solver, None, certified)
+    import multiprocessing as mp
+
+    t0 = time.perf_counter()
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, net, variant, solver, time_limit, certified), daemon=True)
+    proc.start()
+    send.close()
+    out = None
+    if recv.poll(max(time_limit - (time.perf_counter() - t0), 0.0)):
+        try:
+            out = recv.recv()
+        except EOFError:
+            out = None
+        proc.join(0.5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    if out is None:
+        out = {"variant": variant, "solver": None, "solver_value": None, "bound": None,
+               "errors": [f"time limit of {time_limit:.3g} s reached"], "certificate": None}
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _child(conn, net, variant, solver, time_limit, certified):
+    try:
+        conn.send(_lipsdp(net, variant, solver, time_limit, certified))
+    except Exception as exc:          # reported to the parent as a failed solve
+        conn.send({"variant": variant, "solver": None, "solver_value": None, "bound": None,
+                   "errors": [f"{type(exc).__name__}: {exc}"], "certificate": None})
+    finally:
+        conn.close()
+
+
+def _lipsdp(net, variant, solver, time_limit, certified):
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     try:
