@@ -169,30 +169,38 @@ def lipsdp(net, *, variant="neuron", solver=None, time_limit=None, certified=Tru
     """LipSDP for ``Lip_2(net)``: ``{"bound", "solver_value", "variant", "solver", "seconds",
     "certificate"}``.  ``bound`` is the certified value (``None`` when the solver failed, the time
     ran out or the certificate did not close); ``solver_value`` is the solver's unproved
-    ``sqrt(rho)``.  With ``time_limit`` the solve and the certificate run in a forked process that
+    ``sqrt(rho)``.  With ``time_limit`` the solve and the certificate run in a child process that
     is stopped at the limit (solvers check their own limits only between iterations)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     if time_limit is None:
         return _lipsdp(net, variant, solver, None, certified)
-    import multiprocessing as mp
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
 
     t0 = time.perf_counter()
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, net, variant, solver, time_limit, certified), daemon=True)
-    proc.start()
-    send.close()
     out = None
-    if recv.poll(max(time_limit - (time.perf_counter() - t0), 0.0)):
+    # a fresh interpreter (not a fork: forking after a solver's thread pool started can deadlock,
+    # and forkserver/spawn would re-import the user's main script)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/result.pickle"
+        job = pickle.dumps(([np.asarray(W) for W in net.weights], [np.asarray(b) for b in net.biases],
+                            variant, solver, time_limit, certified))
+        proc = subprocess.Popen([sys.executable, "-m", "relucap.numerics.lipschitz_sdp", path],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            out = recv.recv()
-        except EOFError:
-            out = None
-        proc.join(0.5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
+            proc.communicate(job, timeout=max(time_limit - (time.perf_counter() - t0), 0.01))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        else:
+            try:
+                with open(path, "rb") as fh:
+                    out = pickle.load(fh)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                out = None
     if out is None:
         out = {"variant": variant, "solver": None, "solver_value": None, "bound": None,
                "errors": [f"time limit of {time_limit:.3g} s reached"], "certificate": None}
@@ -200,14 +208,21 @@ def lipsdp(net, *, variant="neuron", solver=None, time_limit=None, certified=Tru
     return out
 
 
-def _child(conn, net, variant, solver, time_limit, certified):
+def _child_main(path):
+    """Entry point of the child process: read the job on stdin, write the result to ``path``."""
+    import pickle
+    import sys
+
+    from .network import ReLUNetwork
+
+    weights, biases, variant, solver, time_limit, certified = pickle.loads(sys.stdin.buffer.read())
     try:
-        conn.send(_lipsdp(net, variant, solver, time_limit, certified))
+        res = _lipsdp(ReLUNetwork(weights, biases), variant, solver, time_limit, certified)
     except Exception as exc:          # reported to the parent as a failed solve
-        conn.send({"variant": variant, "solver": None, "solver_value": None, "bound": None,
-                   "errors": [f"{type(exc).__name__}: {exc}"], "certificate": None})
-    finally:
-        conn.close()
+        res = {"variant": variant, "solver": None, "solver_value": None, "bound": None,
+               "errors": [f"{type(exc).__name__}: {exc}"], "certificate": None}
+    with open(path, "wb") as fh:
+        pickle.dump(res, fh)
 
 
 def _lipsdp(net, variant, solver, time_limit, certified):
@@ -275,3 +290,9 @@ def _lipsdp(net, variant, solver, time_limit, certified):
         out["multipliers"] = lams
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    _child_main(sys.argv[1])
