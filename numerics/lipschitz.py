@@ -278,7 +278,7 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
     d = net.weights[0].shape[1]
     W0, b0 = net.weights[0], net.biases[0]
     offs = np.abs(b0) / np.maximum(np.linalg.norm(W0, axis=1), 1e-300)
-    r0 = float(np.median(offs)) if offs.any() else 1.0
+    r0 = float(np.median(offs[offs > 0])) if (offs > 0).any() else 1.0   # the scale of the faces
     scales = r0 * np.array([0.1, 0.5, 1.0, 2.0, 5.0, 50.0])
     X = np.vstack([s * g.standard_normal((-(-samples // len(scales)), d)) for s in scales])
     norms = dual_norm(batch_gradients(net, X), p)
