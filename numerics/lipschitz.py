@@ -3,9 +3,12 @@
 ``Lip_p(Phi) = sup_x ||grad Phi(x)||_{p'}`` for ``p`` in {1, 2, inf} (``p' = inf, 2, 1``), THEORY.md
 §6.  Every number says which kind it is:
 
-- ``method="lower"``: a gradient at a real point (so ``value <= Lip``): the best of many sampled
-  points at several scales, then improved by a walk from cell to cell, each step flipping the unit
-  whose flip increases the dual norm most among those whose flipped cell is non-empty (an LP);
+- ``method="lower"``: the gradient of a full-dimensional cell at an interior witness point (every
+  unit's margin strictly positive, :func:`interior_margin`), so ``value <= Lip``; a gradient at a
+  boundary point is never used (it can exceed ``Lip``).  Candidates: sampled points at several
+  scales, gradient ascent on a softplus surrogate, then a walk from cell to cell, each step
+  flipping the unit whose flip increases the dual norm most among those whose flipped cell is
+  non-empty (a ray step or an LP);
 - ``method="upper"``: the smallest of several certified bounds (proofs_notes/lipschitz_upper.md):
   ``product`` of operator norms, ``split`` (absolute-value products above a layer, operator norms
   below), and for one hidden layer ``relaxation`` (the maximum over *all* patterns of
@@ -13,7 +16,11 @@
   ``d = 2``, bounded through ``||C||_{2->1}`` otherwise);
 - ``method="exact"``: the maximum over all cells of positive volume (``solver="enumerate"``, any
   depth and p), or one mixed-integer program (``solver="milp"``, p = 1 or inf); see
-  :mod:`relucap.numerics.lipschitz_exact`.
+  :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
+  running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
+- ``method="bracket"``: lower, upper (with the certified LipSDP bound of
+  :mod:`relucap.numerics.lipschitz_sdp` when cvxpy is installed) and exact when reached within
+  ``time_limit``, each with its method (:class:`LipschitzBracket`); never raises on a time-out.
 
 >>> from relucap.numerics import ReLUNetwork
 >>> net = ReLUNetwork([[[1.0, 0.0], [0.0, 2.0]], [[1.0, -1.0]]], [[0.0, 0.0], [0.0]])
