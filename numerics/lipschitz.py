@@ -617,6 +617,8 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
         timings["exact"] = time.perf_counter() - t
     elif time.perf_counter() >= deadline:
         status = "time limit reached before the exact search"
+    elif upper.value <= lower.value * (1 + 1e-12):
+        status = "closed: the certified lower and upper bounds agree"
     return _bracket_from(p, lower, upper, None, status, details)
 
 

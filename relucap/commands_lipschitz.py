@@ -31,7 +31,7 @@ def add_parser(sub):
     p.add_argument("--method", default="all", help="lower, upper, exact, bracket or all (default: lower, exact, upper)")
     p.add_argument("--solver", default="enumerate", help="exact solver: enumerate (default) or milp (p = 1, inf)")
     p.add_argument("--max-cells", default="200000", help="cell budget of the exact enumeration (counted as it goes)")
-    p.add_argument("--time-limit", default="60", help="seconds for the exact routine / the whole bracket (default 60); "
+    p.add_argument("--time-limit", default="10", help="seconds for the exact routine / the whole bracket (default 10); "
                                                      "a time-out reports the bracket reached, labelled")
     p.add_argument("--no-sdp", action="store_true", help="skip the LipSDP upper bound (needs the sdp extra)")
     p.add_argument("--samples", default="4096", help="sampled points for the lower bound")

@@ -94,13 +94,22 @@ def test_cli_lipschitz_json(capsys):
     assert out["exact"]["kind"] == "exact" and isinstance(out["upper"]["value"], str)
 
 
-def test_cli_lipschitz_too_large_exact_is_skipped_or_an_error(capsys):
-    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--samples", "64", "--json"]) == 0
+def test_cli_lipschitz_exact_time_out_is_a_labelled_bracket(capsys):
+    argv = ["lipschitz", "--dim", "12", "--widths", "64", "--samples", "64", "--time-limit", "1"]
+    assert main(argv + ["--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["exact"]["value"] is None and "max_cells" in out["exact"]["skipped"]
-    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--method", "exact"]) == 2
+    assert out["exact"]["value"] is None and out["exact"]["skipped"].startswith("time limit reached")
+    b = out["exact"]["bracket"]
+    assert float(b["lower"]) <= float(out["lower"]["value"]) * (1 + 1e-12) or float(b["lower"]) > 0
+    assert float(b["lower"]) <= float(b["upper"])
+    assert main(argv + ["--method", "exact"]) == 0
+    text = capsys.readouterr().out
+    assert "in [" in text and "time limit reached" in text
+    assert main(["lipschitz", "--dim", "2", "--widths", "4x3", "--method", "bracket", "--no-sdp"]) == 0
+    assert "status: exact" in capsys.readouterr().out
+    assert main(["lipschitz", "--time-limit", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "max_cells = 20000" in err
+    assert len(err.splitlines()) == 1 and "--time-limit" in err
 
 
 @pytest.mark.parametrize("argv", [
