@@ -545,17 +545,22 @@ def _bracket_from(p, lower, upper, exact, status, details=None):
                             lower.witness, status, details or {})
 
 
-def sdp_upper(net, p, *, time_limit=None, variant="neuron"):
+def sdp_upper(net, p, *, time_limit=None, variant="neuron", job=None):
     """A certified upper bound on ``Lip_p`` from LipSDP (ℓ2) with the dimension factors
     (``||g||_1 <= sqrt(d) ||g||_2``, ``||g||_inf <= ||g||_2``); ``None`` when cvxpy is missing or
-    the certificate did not close."""
+    the certificate did not close.  ``job``: a running :func:`lipschitz_sdp.start_lipsdp` to
+    collect instead of solving here."""
     from .lipschitz_sdp import lipsdp, sdp_available
 
-    if not sdp_available():
+    if job is None and not sdp_available():
         return None, {"skipped": "cvxpy not installed (pip install 'relucap[sdp]')"}
-    res = lipsdp(net, variant=variant, time_limit=time_limit)
+    res = job.result() if job is not None else lipsdp(net, variant=variant, time_limit=time_limit)
+    return _scaled_sdp(net, p, res)
+
+
+def _scaled_sdp(net, p, res):
     if res["bound"] is None:
-        return None, {k: res[k] for k in ("solver", "errors", "seconds", "certificate")}
+        return None, {k: res.get(k) for k in ("solver", "errors", "seconds", "certificate")}
     factor = {2: 1.0, 1: 1.0, math.inf: math.sqrt(net.weights[0].shape[1])}[p]
     value = math.nextafter(res["bound"] * factor, math.inf) if factor != 1.0 else res["bound"]
     return value, {"solver": res["solver"], "seconds": res["seconds"], "solver_value": res["solver_value"],
@@ -580,15 +585,23 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
     t = time.perf_counter()
     start = time.perf_counter()
     share = (lambda f: math.inf if time_limit is None else start + f * time_limit)
+    job = None
+    if sdp and time_limit is not None:
+        # the SDP runs in a child process while the lower-bound search runs here
+        from .lipschitz_sdp import sdp_available, start_lipsdp
+
+        if sdp_available():
+            job = start_lipsdp(net, time_limit=0.75 * time_limit)
+        elif sdp is True:
+            raise ImportError("cvxpy not installed (pip install 'relucap[sdp]')")
     lower = lipschitz_lower(net, p=p, rng=rng, deadline=min(share(0.35), deadline), **lower_options)
     timings["lower"] = time.perf_counter() - t
     t = time.perf_counter()
     upper = lipschitz_upper(net, p=p)
     bounds = dict(upper.details["bounds"])
     sdp_info = None
-    if sdp and time.perf_counter() < deadline:
-        left = None if time_limit is None else max(share(0.75) - time.perf_counter(), 0.05)
-        value, sdp_info = sdp_upper(net, p, time_limit=left)
+    if sdp and (job is not None or time_limit is None):
+        value, sdp_info = sdp_upper(net, p, job=job)
         if value is None and sdp is True and "skipped" in sdp_info:
             raise ImportError(sdp_info["skipped"])
         if value is not None:

@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-__all__ = ["lipsdp", "certify", "lmi_matrix", "sdp_available", "VARIANTS"]
+__all__ = ["lipsdp", "start_lipsdp", "certify", "lmi_matrix", "sdp_available", "VARIANTS"]
 
 VARIANTS = ("neuron", "layer")
 
@@ -175,37 +175,64 @@ def lipsdp(net, *, variant="neuron", solver=None, time_limit=None, certified=Tru
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     if time_limit is None:
         return _lipsdp(net, variant, solver, None, certified)
-    import pickle
-    import subprocess
-    import sys
-    import tempfile
+    return start_lipsdp(net, variant=variant, solver=solver, time_limit=time_limit,
+                        certified=certified).result()
 
-    t0 = time.perf_counter()
-    out = None
-    # a fresh interpreter (not a fork: forking after a solver's thread pool started can deadlock,
-    # and forkserver/spawn would re-import the user's main script)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/result.pickle"
+
+class _Job:
+    """A LipSDP solve running in a fresh interpreter (not a fork: forking after a solver's thread
+    pool started can deadlock, and forkserver/spawn would re-import the user's main script);
+    :meth:`result` waits until the time limit at most, then stops the process."""
+
+    def __init__(self, net, variant, solver, time_limit, certified):
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
+
+        self.t0 = time.perf_counter()
+        self.variant, self.time_limit = variant, float(time_limit)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.path = f"{self.tmp.name}/result.pickle"
         job = pickle.dumps(([np.asarray(W) for W in net.weights], [np.asarray(b) for b in net.biases],
                             variant, solver, time_limit, certified))
-        proc = subprocess.Popen([sys.executable, "-m", "relucap.numerics.lipschitz_sdp", path],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([sys.executable, "-m", "relucap.numerics.lipschitz_sdp", self.path],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.proc.stdin.write(job)
+        self.proc.stdin.close()
+
+    def result(self):
+        import pickle
+        import subprocess
+
+        out = None
         try:
-            proc.communicate(job, timeout=max(time_limit - (time.perf_counter() - t0), 0.01))
+            self.proc.wait(timeout=max(self.time_limit - (time.perf_counter() - self.t0), 0.01))
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self.proc.kill()
+            self.proc.wait()
         else:
             try:
-                with open(path, "rb") as fh:
+                with open(self.path, "rb") as fh:
                     out = pickle.load(fh)
             except (OSError, EOFError, pickle.UnpicklingError):
                 out = None
-    if out is None:
-        out = {"variant": variant, "solver": None, "solver_value": None, "bound": None,
-               "errors": [f"time limit of {time_limit:.3g} s reached"], "certificate": None}
-    out["seconds"] = time.perf_counter() - t0
-    return out
+        self.tmp.cleanup()
+        if out is None:
+            out = {"variant": self.variant, "solver": None, "solver_value": None, "bound": None,
+                   "errors": [f"time limit of {self.time_limit:.3g} s reached"], "certificate": None}
+        out["seconds"] = time.perf_counter() - self.t0
+        return out
+
+
+def start_lipsdp(net, *, variant="neuron", solver=None, time_limit=60.0, certified=True):
+    """Start :func:`lipsdp` in the background (a child process); ``.result()`` collects it, waiting
+    at most until ``time_limit`` seconds after the start."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    _layers(net)
+    return _Job(net, variant, solver, time_limit, certified)
 
 
 def _child_main(path):
