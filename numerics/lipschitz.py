@@ -3,9 +3,12 @@
 ``Lip_p(Phi) = sup_x ||grad Phi(x)||_{p'}`` for ``p`` in {1, 2, inf} (``p' = inf, 2, 1``), docs/theory.md
 ("Lipschitz constants").  Every number says which kind it is:
 
-- ``method="lower"``: a gradient at a real point (so ``value <= Lip``): the best of many sampled
-  points at several scales, then improved by a walk from cell to cell, each step flipping the unit
-  whose flip increases the dual norm most among those whose flipped cell is non-empty (an LP);
+- ``method="lower"``: the gradient of a full-dimensional cell at an interior witness point (every
+  unit's margin strictly positive, :func:`interior_margin`), so ``value <= Lip``; a gradient at a
+  boundary point is never used (it can exceed ``Lip``).  Candidates: sampled points at several
+  scales, gradient ascent on a softplus surrogate, then a walk from cell to cell, each step
+  flipping the unit whose flip increases the dual norm most among those whose flipped cell is
+  non-empty (a ray step or an LP);
 - ``method="upper"``: the smallest of several certified bounds (proofs_notes/lipschitz_upper.md):
   ``product`` of operator norms, ``split`` (absolute-value products above a layer, operator norms
   below), and for one hidden layer ``relaxation`` (the maximum over *all* patterns of
@@ -13,7 +16,11 @@
   ``d = 2``, bounded through ``||C||_{2->1}`` otherwise);
 - ``method="exact"``: the maximum over all cells of positive volume (``solver="enumerate"``, any
   depth and p), or one mixed-integer program (``solver="milp"``, p = 1 or inf); see
-  :mod:`relucap.numerics.lipschitz_exact`.
+  :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
+  running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
+- ``method="bracket"``: lower, upper (with the certified LipSDP bound of
+  :mod:`relucap.numerics.lipschitz_sdp` when cvxpy is installed) and exact when reached within
+  ``time_limit``, each with its method (:class:`LipschitzBracket`); never raises on a time-out.
 
 >>> from relucap.numerics import ReLUNetwork
 >>> net = ReLUNetwork([[[1.0, 0.0], [0.0, 2.0]], [[1.0, -1.0]]], [[0.0, 0.0], [0.0]])
@@ -23,6 +30,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,10 +40,11 @@ from .lipschitz_exact import (LP_TOL, batch_gradients, cell_witness, dual_norm, 
                               local_forms, milp_max, pattern_gradient, split_pattern)
 from .network import ReLUNetwork, as_generator
 
-__all__ = ["LipschitzResult", "lipschitz", "lipschitz_lower", "lipschitz_upper", "lipschitz_exact",
-           "upper_bounds", "as_p", "METHODS"]
+__all__ = ["LipschitzResult", "LipschitzBracket", "LipschitzTimeout", "lipschitz", "lipschitz_lower",
+           "lipschitz_upper", "lipschitz_exact", "lipschitz_bracket", "upper_bounds", "sdp_upper",
+           "certified_gradient_norm", "interior_margin", "as_p", "METHODS"]
 
-METHODS = ("lower", "upper", "exact")
+METHODS = ("lower", "upper", "exact", "bracket")
 
 
 @dataclass(frozen=True)
@@ -125,13 +134,15 @@ def _ray_cross(net, x, u, target):
     return None
 
 
-def _walk(net, p, pattern, x, *, steps, tries, tol):
+def _walk(net, p, pattern, x, *, steps, tries, tol, deadline=math.inf):
     """Greedy ascent over cells: move to the best single-unit flip whose cell is non-empty (a ray
     step across the facet when it works, else an LP decides)."""
     g = pattern_gradient(net, pattern)
     best = dual_norm(g, p)
     lps = moves = 0
     for _ in range(steps):
+        if time.perf_counter() > deadline:
+            break
         r, J = _backward_forward(net, pattern)
         deltas = np.vstack([np.where(P, -1.0, 1.0)[:, None] * rl[:, None] * Jl
                             for P, rl, Jl in zip(pattern, r, J)])
@@ -161,45 +172,168 @@ def _walk(net, p, pattern, x, *, steps, tries, tol):
     return pattern, x, lps, moves
 
 
-def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, rng=None):
-    """A certified lower bound: the largest ``||grad Phi(x)||_{p'}`` found (see module docstring).
+INTERIOR_TOL = 1e-10
 
-    The value returned is the dual norm of ``net.gradient(witness)``, recomputed at the final
-    point, so it is a gradient at a real point whatever the search did."""
+
+def interior_margin(net, x):
+    """The smallest relative margin ``|z_j(x)| / m_j(x)`` over all hidden units at ``x``, where
+    ``m_j`` bounds the magnitude of the terms summed into ``z_j`` (so rounding cannot flip a sign
+    when the margin is well above 1e-16).  A point with a positive margin is an interior point of a
+    full-dimensional cell, and only there is ``net.gradient(x)`` the gradient of a cell (at a
+    boundary point it can exceed the Lipschitz constant)."""
+    h = np.asarray(x, dtype=float)
+    ah = np.abs(h)
+    worst = math.inf
+    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+        z = W @ h + b
+        m = np.abs(W) @ ah + np.abs(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(m > 0, np.abs(z) / m, 0.0)
+        worst = min(worst, float(r.min()))
+        h = np.maximum(z, 0.0)
+        ah = np.abs(h)
+    return worst
+
+
+def certified_gradient_norm(net, x, p=2, *, tol=INTERIOR_TOL, method="interior gradient"):
+    """``||grad Phi(x)||_{p'}`` as a certified lower :class:`LipschitzResult` when ``x`` is an
+    interior point of a full-dimensional cell (:func:`interior_margin` ``> tol``), else ``None``.
+
+    Use this, not ``net.gradient``, for a lower bound: for ``Phi(x) = 2 ReLU(x+1) - ReLU(x) +
+    ReLU(-x)``, ``Lip = 1`` but the gradient the network reports at the boundary point 0 is 2."""
+    p = as_p(p)
+    x = np.asarray(x, dtype=float)
+    margin = interior_margin(net, x)
+    if not margin > tol:
+        return None
+    return LipschitzResult(float(dual_norm(net.gradient(x), p)), "lower", p, method, x.copy(),
+                           {"margin": margin})
+
+
+def _smoothed_gradients(net, X, tau):
+    """Gradients of the softplus surrogate ``tau log(1 + exp(z / tau))`` of the network at ``X``."""
+    H, S = X, []
+    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+        Z = H @ W.T + b
+        S.append(0.5 * (1 + np.tanh(Z / (2 * tau))))               # sigmoid(z / tau), no overflow
+        H = tau * np.logaddexp(0.0, Z / tau)
+    G = np.broadcast_to(net.weights[-1][0], (X.shape[0], net.weights[-1].shape[1]))
+    for l in range(len(S) - 1, -1, -1):
+        G = (G * S[l]) @ net.weights[l]
+    return G
+
+
+def _norm_direction(G, p):
+    """``d ||g||_{p'} / d g`` row-wise (a subgradient)."""
+    q = {1: math.inf, 2: 2, math.inf: 1}[p]
+    if q == 2:
+        return G / np.maximum(np.linalg.norm(G, axis=1, keepdims=True), 1e-300)
+    if q == 1:
+        return np.sign(G)
+    V = np.zeros_like(G)
+    i = np.argmax(np.abs(G), axis=1)
+    V[np.arange(G.shape[0]), i] = np.sign(G[np.arange(G.shape[0]), i])
+    return V
+
+
+def _smoothed_ascent(net, p, X, r0, *, iters, deadline):
+    """Ascent on ``||grad Phi_tau(x)||_{p'}`` for a batch of starts, the temperature ``tau``
+    annealed from coarse to fine; the Hessian-vector product by a central difference of the
+    smoothed gradient.  Returns the best point per start by the TRUE gradient (a search only: the
+    caller certifies)."""
+    Z = np.hstack(net.preactivations(X)[:-1])
+    zs = float(np.median(np.abs(Z))) or 1.0
+    taus = zs * np.geomspace(0.3, 0.003, iters)
+    best = dual_norm(batch_gradients(net, X), p)
+    best_X = X.copy()
+    step0 = 0.1 * r0
+    for k, tau in enumerate(taus):
+        if time.perf_counter() > deadline:
+            break
+        G = _smoothed_gradients(net, X, tau)
+        V = _norm_direction(G, p)
+        h = 1e-3 * tau
+        U = (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+        nu = np.linalg.norm(U, axis=1, keepdims=True)
+        X = X + step0 * (1 - k / len(taus)) * U / np.maximum(nu, 1e-300)
+        vals = dual_norm(batch_gradients(net, X), p)
+        up = vals > best
+        best[up], best_X[up] = vals[up], X[up]
+    return best_X, best
+
+
+def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, ascent_starts=32,
+                    ascent_iters=60, rng=None, deadline=None):
+    """A certified lower bound: the largest ``||grad Phi(x)||_{p'}`` over interior witnesses.
+
+    Candidates come from sampling at several scales, from gradient ascent on a smoothed surrogate
+    (``ascent_starts`` starts, ``ascent_iters`` steps), and from a walk from cell to cell started
+    at the best ``restarts`` of them (each step flips the unit whose flip raises the dual norm most
+    among those whose flipped cell is non-empty, a ray step or an LP).  Every candidate is scored
+    by the true piecewise-linear gradient and kept only at an interior point of a full-dimensional
+    cell (:func:`certified_gradient_norm`); the value is recomputed at the witness returned.
+    ``deadline`` (a ``time.perf_counter()`` value) stops the search early."""
     p = _check(net, p)
     samples = validate.count(samples, "samples")
     restarts = validate.count(restarts, "restarts", 0)
     steps = validate.count(steps, "steps", 0)
     tries = validate.count(tries, "tries")
+    ascent_starts = validate.count(ascent_starts, "ascent_starts", 0)
+    ascent_iters = validate.count(ascent_iters, "ascent_iters", 0)
+    deadline = math.inf if deadline is None else deadline
     g = as_generator(rng)
     d = net.weights[0].shape[1]
     W0, b0 = net.weights[0], net.biases[0]
     offs = np.abs(b0) / np.maximum(np.linalg.norm(W0, axis=1), 1e-300)
-    r0 = float(np.median(offs)) if offs.any() else 1.0
+    r0 = float(np.median(offs[offs > 0])) if (offs > 0).any() else 1.0   # the scale of the faces
     scales = r0 * np.array([0.1, 0.5, 1.0, 2.0, 5.0, 50.0])
     X = np.vstack([s * g.standard_normal((-(-samples // len(scales)), d)) for s in scales])
     norms = dual_norm(batch_gradients(net, X), p)
+    sampled_best = float(norms.max())
     order = np.argsort(-norms)
-    starts, seen = [], set()
-    for i in order:
-        key = np.concatenate(net.pattern(X[i])).tobytes()
+    cands = [X[i] for i in order[:max(restarts, 1) * 4]]
+    ascent_best = None
+    if ascent_starts and ascent_iters and time.perf_counter() < deadline:
+        starts = np.vstack([X[order[:ascent_starts // 2]],
+                            X[g.choice(X.shape[0], ascent_starts - ascent_starts // 2, replace=False)]])
+        AX, av = _smoothed_ascent(net, p, starts, r0, iters=ascent_iters, deadline=deadline)
+        ascent_best = float(av.max())
+        cands += [AX[i] for i in np.argsort(-av)]
+    # keep the interior candidates, best first, one per cell
+    scored, seen = [], set()
+    for x in cands:
+        r = certified_gradient_norm(net, x, p)
+        if r is None:
+            continue
+        key = np.concatenate(net.pattern(x)).tobytes()
         if key not in seen:
             seen.add(key)
-            starts.append(i)
-        if len(starts) >= max(restarts, 1):
-            break
-    best_x, best = X[order[0]], float(norms[order[0]])
+            scored.append(r)
+    scored.sort(key=lambda r: -r.value)
+    if not scored:               # every candidate on a boundary (probability zero): resample
+        for _ in range(100):
+            r = certified_gradient_norm(net, r0 * g.standard_normal(d), p)
+            if r is not None:
+                scored = [r]
+                break
+        else:
+            raise RuntimeError("no interior point found for a lower bound")
+    best = scored[0]
     lps = moves = 0
-    for i in starts[:restarts]:
-        pat, x, n_lp, n_mv = _walk(net, p, net.pattern(X[i]), X[i], steps=steps, tries=tries, tol=LP_TOL)
+    for r in scored[:restarts]:
+        if time.perf_counter() > deadline:
+            break
+        x = r.witness
+        pat, xw, n_lp, n_mv = _walk(net, p, net.pattern(x), x, steps=steps, tries=tries, tol=LP_TOL,
+                                    deadline=deadline)
         lps, moves = lps + n_lp, moves + n_mv
-        val = float(dual_norm(net.gradient(x), p))
-        if val > best:
-            best, best_x = val, x
-    value = float(dual_norm(net.gradient(best_x), p))
-    return LipschitzResult(value, "lower", p, "sampling+walk", np.array(best_x),
-                           {"samples": int(X.shape[0]), "sampled_best": float(norms[order[0]]),
-                            "restarts": len(starts[:restarts]), "moves": moves, "lps": lps})
+        cand = certified_gradient_norm(net, xw, p)
+        if cand is not None and cand.value > best.value:
+            best = cand
+    return LipschitzResult(best.value, "lower", p, "sampling+ascent+walk", best.witness,
+                           {"samples": int(X.shape[0]), "sampled_best": sampled_best,
+                            "ascent_best": ascent_best, "restarts": min(restarts, len(scored)),
+                            "moves": moves, "lps": lps, "margin": best.details["margin"]})
 
 
 # ----------------------------------------------------------------------------------- upper bounds
@@ -291,33 +425,222 @@ def lipschitz_upper(net, *, p=2):
 
 # ---------------------------------------------------------------------------------------- exact
 
-def lipschitz_exact(net, *, p=2, solver="enumerate", max_cells=20000, tol=LP_TOL, time_limit=60.0,
+class LipschitzTimeout(RuntimeError):
+    """The exact routine stopped at its time or cell budget: ``bracket`` is what it proved so far
+    (a :class:`LipschitzBracket` labelled with the reason)."""
+
+    def __init__(self, message, bracket):
+        super().__init__(message)
+        self.bracket = bracket
+
+
+def lipschitz_exact(net, *, p=2, solver="enumerate", max_cells=200000, tol=LP_TOL, time_limit=60.0,
                     rng=0):
-    """The exact constant: the largest dual norm over all cells of positive volume."""
+    """The exact constant: the largest dual norm over all cells of positive volume.
+
+    ``time_limit`` (seconds) and ``max_cells`` are budgets, checked as the search goes; when one
+    runs out a :class:`LipschitzTimeout` is raised whose ``bracket`` holds the lower bound reached
+    (the best cell found, or the MILP incumbent), the upper bound (the least certified bound, or
+    the MILP's dual bound when smaller) and the reason."""
     p = _check(net, p)
     validate.choice(solver, "solver", ("enumerate", "milp"))
     max_cells = validate.count(max_cells, "max_cells")
+    time_limit = _seconds(time_limit)
+    t0 = time.perf_counter()
     if solver == "milp":
         res = milp_max(net, p, time_limit=time_limit)
+        if not res["optimal"]:
+            lower = None
+            if res["pattern"] is not None and res["point"] is not None:
+                lower = certified_gradient_norm(net, res["point"], p)
+            lower = lower or _quick_lower(net, p, rng)
+            upper = lipschitz_upper(net, p=p)
+            if res["dual_bound"] is not None and res["dual_bound"] < upper.value:
+                upper = LipschitzResult(res["dual_bound"], "upper", p, "milp dual bound", None, {})
+            br = _bracket_from(p, lower, upper, None,
+                               f"time limit reached: MILP stopped after {time.perf_counter() - t0:.3g} s "
+                               f"({res['status']})")
+            raise LipschitzTimeout(br.status, br)
         g = pattern_gradient(net, res["pattern"])
         witness = res["point"]
         return LipschitzResult(res["value"], "exact", p, "milp", witness,
                                {"binaries": res["binaries"], "pattern_value": float(dual_norm(g, p)),
-                                "status": res["status"]})
-    cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng)
+                                "status": res["status"], "seconds": time.perf_counter() - t0})
+    cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng, time_limit=time_limit)
     P = cells["patterns"]
-    G = np.array([pattern_gradient(net, split_pattern(row, net.widths)) for row in P])
-    norms = dual_norm(G, p)
-    i = int(np.argmax(norms))
-    return LipschitzResult(float(norms[i]), "exact", p, "enumerate", cells["witnesses"][i],
-                           {"cells": int(P.shape[0]), "lps": cells["lps"], "cell_bound": cells["bound"],
-                            "pattern": P[i]})
+    if P.shape[0]:
+        G = np.array([pattern_gradient(net, split_pattern(row, net.widths)) for row in P])
+        norms = dual_norm(G, p)
+        i = int(np.argmax(norms))
+    details = {"cells": int(P.shape[0]), "lps": cells["lps"], "cell_bound": cells["bound"],
+               "seconds": time.perf_counter() - t0}
+    if not cells["complete"]:
+        lower = LipschitzResult(float(norms[i]), "lower", p, "enumerate (partial)",
+                                cells["witnesses"][i], details) if P.shape[0] else \
+            _quick_lower(net, p, rng)
+        why = "time limit reached" if cells["stopped"] == "time" else "cell budget reached"
+        br = _bracket_from(p, lower, lipschitz_upper(net, p=p), None,
+                           f"{why}: {P.shape[0]} cells enumerated in {details['seconds']:.3g} s "
+                           f"(time_limit {time_limit} s, max_cells {max_cells})")
+        raise LipschitzTimeout(br.status, br)
+    details["pattern"] = P[i]
+    return LipschitzResult(float(norms[i]), "exact", p, "enumerate", cells["witnesses"][i], details)
+
+
+def _quick_lower(net, p, rng):
+    """A cheap certified lower bound for a time-out path: the best interior point of 256 samples."""
+    return lipschitz_lower(net, p=p, samples=256, restarts=0, ascent_starts=0, rng=rng)
+
+
+def _seconds(t):
+    if t is None:
+        return None
+    try:
+        t = float(t)
+    except (TypeError, ValueError):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {t!r}") from None
+    if not t > 0 or math.isnan(t):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {t!r}")
+    return t
+
+
+# -------------------------------------------------------------------------------------- bracket
+
+@dataclass(frozen=True)
+class LipschitzBracket:
+    """``lower <= Lip_p <= upper``, each with its method; ``exact`` when reached (then
+    ``lower == upper == exact``).  ``status`` says how the run ended (``"exact"``, ``"bracket"``,
+    or the budget that ran out); ``witness`` is an interior point of a full-dimensional cell whose
+    gradient attains ``lower``; ``details`` has every bound computed and the time of each step."""
+
+    p: float
+    lower: float
+    upper: float
+    lower_method: str
+    upper_method: str
+    exact: float | None = None
+    exact_method: str | None = None
+    witness: np.ndarray | None = None
+    status: str = "bracket"
+    details: dict = field(default_factory=dict)
+    kind = "bracket"
+
+    @property
+    def ratio(self):
+        """``upper / lower`` (1 when exact)."""
+        return self.upper / self.lower if self.lower > 0 else math.inf
+
+    def __repr__(self):
+        if self.exact is not None:
+            return f"LipschitzBracket(exact {self.exact:.10g} by {self.exact_method}, p={self.p})"
+        return (f"LipschitzBracket([{self.lower:.10g} ({self.lower_method}), {self.upper:.10g} "
+                f"({self.upper_method})], p={self.p}, {self.status})")
+
+
+def _bracket_from(p, lower, upper, exact, status, details=None):
+    if exact is not None:
+        return LipschitzBracket(p, exact.value, exact.value, exact.method, exact.method, exact.value,
+                                exact.method, exact.witness, "exact", details or {})
+    return LipschitzBracket(p, lower.value, upper.value, lower.method, upper.method, None, None,
+                            lower.witness, status, details or {})
+
+
+def sdp_upper(net, p, *, time_limit=None, variant="neuron", job=None):
+    """A certified upper bound on ``Lip_p`` from LipSDP (ℓ2) with the dimension factors
+    (``||g||_1 <= sqrt(d) ||g||_2``, ``||g||_inf <= ||g||_2``); ``None`` when cvxpy is missing or
+    the certificate did not close.  ``job``: a running :func:`lipschitz_sdp.start_lipsdp` to
+    collect instead of solving here."""
+    from .lipschitz_sdp import lipsdp, sdp_available
+
+    if job is None and not sdp_available():
+        return None, {"skipped": "cvxpy not installed (pip install 'relucap[sdp]')"}
+    res = job.result() if job is not None else lipsdp(net, variant=variant, time_limit=time_limit)
+    return _scaled_sdp(net, p, res)
+
+
+def _scaled_sdp(net, p, res):
+    if res["bound"] is None:
+        return None, {k: res.get(k) for k in ("solver", "errors", "seconds", "certificate")}
+    factor = {2: 1.0, 1: 1.0, math.inf: math.sqrt(net.weights[0].shape[1])}[p]
+    value = math.nextafter(res["bound"] * factor, math.inf) if factor != 1.0 else res["bound"]
+    return value, {"solver": res["solver"], "seconds": res["seconds"], "solver_value": res["solver_value"],
+                   "certified_l2": res["bound"], "certificate": res["certificate"]}
+
+
+def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="enumerate",
+                      max_cells=200000, rng=None, **lower_options):
+    """``lower <= Lip_p(net) <= upper`` within ``time_limit`` seconds, with the method of each.
+
+    - lower: :func:`lipschitz_lower` (sampling, smoothed gradient ascent, cell walk; the value is
+      the gradient of a full-dimensional cell at an interior witness);
+    - upper: the least of :func:`upper_bounds` and, when cvxpy is installed (``sdp="auto"``,
+      ``True`` to insist, ``False`` to skip), the certified LipSDP bound;
+    - exact: with the time that is left (``exact="auto"``; ``False`` to skip), the exact routine
+      of ``solver``; when it finishes the bracket closes, and when it runs out of time the bracket
+      is labelled with how far it got.  Never raises on a time-out."""
+    p = _check(net, p)
+    time_limit = _seconds(time_limit)
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
+    timings = {}
+    t = time.perf_counter()
+    start = time.perf_counter()
+    share = (lambda f: math.inf if time_limit is None else start + f * time_limit)
+    job = None
+    if sdp and time_limit is not None:
+        # the SDP runs in a child process while the lower-bound search runs here
+        from .lipschitz_sdp import sdp_available, start_lipsdp
+
+        if sdp_available():
+            job = start_lipsdp(net, time_limit=0.75 * time_limit)
+        elif sdp is True:
+            raise ImportError("cvxpy not installed (pip install 'relucap[sdp]')")
+    lower = lipschitz_lower(net, p=p, rng=rng, deadline=min(share(0.35), deadline), **lower_options)
+    timings["lower"] = time.perf_counter() - t
+    t = time.perf_counter()
+    upper = lipschitz_upper(net, p=p)
+    bounds = dict(upper.details["bounds"])
+    sdp_info = None
+    if sdp and (job is not None or time_limit is None):
+        value, sdp_info = sdp_upper(net, p, job=job)
+        if value is None and sdp is True and "skipped" in sdp_info:
+            raise ImportError(sdp_info["skipped"])
+        if value is not None:
+            bounds["lipsdp"] = value
+            if value < upper.value:
+                upper = LipschitzResult(value, "upper", p, "lipsdp", None, {"bounds": bounds})
+    timings["upper"] = time.perf_counter() - t
+    details = {"bounds": bounds, "seconds": timings, "sdp": sdp_info, "lower_details": lower.details}
+    status = "bracket"
+    if exact and time.perf_counter() < deadline and upper.value > lower.value * (1 + 1e-12):
+        t = time.perf_counter()
+        left = None if time_limit is None else max(deadline - time.perf_counter(), 0.01)
+        try:
+            res = lipschitz_exact(net, p=p, solver=solver, max_cells=max_cells, time_limit=left,
+                                  rng=0 if rng is None else rng)
+        except LipschitzTimeout as exc:
+            part = exc.bracket
+            if part.lower > lower.value:
+                lower = LipschitzResult(part.lower, "lower", p, part.lower_method, part.witness, {})
+            if part.upper < upper.value:
+                upper = LipschitzResult(part.upper, "upper", p, part.upper_method, None, {})
+            status = part.status
+        else:
+            timings["exact"] = time.perf_counter() - t
+            return _bracket_from(p, None, None, res, "exact", details)
+        timings["exact"] = time.perf_counter() - t
+    elif time.perf_counter() >= deadline:
+        status = "time limit reached before the exact search"
+    elif upper.value <= lower.value * (1 + 1e-12):
+        status = "closed: the certified lower and upper bounds agree"
+    return _bracket_from(p, lower, upper, None, status, details)
 
 
 def lipschitz(net, *, method="lower", p=2, **options):
     """``Lip_p(net)`` as a :class:`LipschitzResult` of the given ``method`` (``"lower"``,
-    ``"upper"`` or ``"exact"``); ``options`` go to :func:`lipschitz_lower`,
-    :func:`lipschitz_upper` or :func:`lipschitz_exact`."""
+    ``"upper"`` or ``"exact"``), or a :class:`LipschitzBracket` (``method="bracket"``); ``options``
+    go to :func:`lipschitz_lower`, :func:`lipschitz_upper`, :func:`lipschitz_exact` or
+    :func:`lipschitz_bracket`."""
     validate.choice(method, "method", METHODS)
-    fn = {"lower": lipschitz_lower, "upper": lipschitz_upper, "exact": lipschitz_exact}[method]
+    fn = {"lower": lipschitz_lower, "upper": lipschitz_upper, "exact": lipschitz_exact,
+          "bracket": lipschitz_bracket}[method]
     return fn(net, p=p, **options)

@@ -22,6 +22,7 @@ import contextlib
 import math
 import os
 import sys
+import time
 
 import numpy as np
 from scipy.optimize import LinearConstraint, linprog, milp
@@ -146,19 +147,19 @@ def _pool(net, rng, size):
     return X, Z
 
 
-def enumerate_cells(net, *, max_cells=20000, tol=LP_TOL, pool=20000, rng=0):
-    """All cells of positive volume of ``net``.
+def enumerate_cells(net, *, max_cells=20000, tol=LP_TOL, pool=20000, rng=0, time_limit=None):
+    """All cells of positive volume of ``net``, counted as they are found.
 
     Returns a dict with ``patterns`` (boolean matrix, one row per cell, flat over the hidden units),
-    ``witnesses`` (a point strictly inside each cell), ``lps`` (linear programs solved) and
-    ``bound`` (:func:`cell_count_bound`).  Raises ``ValueError`` when the bound exceeds
-    ``max_cells``.
+    ``witnesses`` (a point strictly inside each cell), ``lps`` (linear programs solved), ``bound``
+    (:func:`cell_count_bound`, for information only), ``complete`` (whether every cell was seen)
+    and ``stopped`` (``None``, ``"time"`` or ``"cells"``).  The search stops, incomplete, once it
+    has found more than ``max_cells`` cells or run ``time_limit`` seconds; the cells found by then
+    are real cells (each with an interior witness), so their largest gradient is a lower bound.
     """
+    t0 = time.perf_counter()
+    deadline = math.inf if time_limit is None else t0 + float(time_limit)
     bound = cell_count_bound(net)
-    if bound > max_cells:
-        raise ValueError(f"network too large for exact enumeration: up to {bound} cells "
-                         f"(widths {net.widths}, d = {net.weights[0].shape[1]}) exceeds the limit "
-                         f"max_cells = {max_cells}")
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
     d = net.weights[0].shape[1]
     widths = net.widths
@@ -172,6 +173,7 @@ def enumerate_cells(net, *, max_cells=20000, tol=LP_TOL, pool=20000, rng=0):
     forms = [None] * len(widths)
     patterns, witnesses = [], []
     lps = 0
+    stopped = None
     # stack items: (m, s, R_m, live_m, x, pool indices): unit m - 1 takes sign s, row R_m
     stack = [(0, 0.0, None, False, np.zeros(d), np.arange(X.shape[0]))]
     while stack:
@@ -213,11 +215,16 @@ def enumerate_cells(net, *, max_cells=20000, tol=LP_TOL, pool=20000, rng=0):
                     if t <= tol:
                         continue
             stack.append((m + 1, sgn, sgn * row, True, wit, sub))
-        if len(patterns) > max_cells:       # cannot happen when the bound holds; a guard
-            raise RuntimeError("cell enumeration exceeded its own bound")
+        if len(patterns) > max_cells:
+            stopped = "cells"
+            break
+        if time.perf_counter() > deadline:
+            stopped = "time"
+            break
     P = np.array(patterns, dtype=bool).reshape(-1, n)
     return {"patterns": P, "witnesses": np.array(witnesses).reshape(-1, d), "lps": lps,
-            "bound": bound, "widths": widths}
+            "bound": bound, "widths": widths, "complete": stopped is None, "stopped": stopped,
+            "seconds": time.perf_counter() - t0}
 
 
 def split_pattern(flat, widths):
@@ -359,12 +366,24 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
         res = milp(cost, integrality=integrality, bounds=(lb_v, ub_v),
                    constraints=LinearConstraint(np.array(rows), lo, hi),
                    options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9})
-    if res.status != 0 or res.x is None:
-        raise RuntimeError(f"HiGHS MILP did not reach a proved optimum (status {res.status}: "
-                           f"{res.message}); raise time_limit (now {time_limit} s)")
+    dual = getattr(res, "mip_dual_bound", None)
+    if res.status != 0:
+        # time limit (status 1) or another stop: the incumbent (a cell of positive volume, margins
+        # >= eps) is a lower bound and HiGHS's dual bound an upper bound
+        if res.status not in (1, 2) and res.x is None:
+            raise RuntimeError(f"HiGHS MILP failed (status {res.status}: {res.message})")
+        out = {"value": None, "pattern": None, "point": None, "status": res.message, "optimal": False,
+               "binaries": int(integrality.sum()),
+               "dual_bound": -float(dual) if dual is not None and np.isfinite(dual) else None}
+        if res.x is not None:
+            pattern = [res.x[blk["d"]] > 0.5 for blk in blocks]
+            out["pattern"] = pattern
+            tau = res.x[itau]
+            out["point"] = res.x[:d] / tau if tau > 1e-12 else None
+        return out
     sol = res.x
     pattern = [sol[blk["d"]] > 0.5 for blk in blocks]
     tau = sol[itau]
     point = sol[:d] / tau if tau > 1e-12 else None
     return {"value": -float(res.fun), "pattern": pattern, "point": point, "status": res.message,
-            "binaries": int(integrality.sum()), "dual_bound": -float(getattr(res, "mip_dual_bound", res.fun))}
+            "optimal": True, "binaries": int(integrality.sum()), "dual_bound": -float(getattr(res, "mip_dual_bound", res.fun))}

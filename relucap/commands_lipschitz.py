@@ -22,9 +22,12 @@ def add_parser(sub):
     p.add_argument("--bias", default="gaussian", help="zero, gaussian (default) or uniform")
     p.add_argument("--weights", default=None, help="a .npz file with W0, W1, ..., b0, b1, ... instead of a random network")
     p.add_argument("--p", default="2", help="the l_p norm: 1, 2 (default) or inf")
-    p.add_argument("--method", default="all", help="lower, upper, exact or all (default)")
+    p.add_argument("--method", default="all", help="lower, upper, exact, bracket or all (default: lower, exact, upper)")
     p.add_argument("--solver", default="enumerate", help="exact solver: enumerate (default) or milp (p = 1, inf)")
-    p.add_argument("--max-cells", default="20000", help="largest cell-count bound exact enumeration accepts")
+    p.add_argument("--max-cells", default="200000", help="cell budget of the exact enumeration (counted as it goes)")
+    p.add_argument("--time-limit", default="10", help="seconds for the exact routine / the whole bracket (default 10); "
+                                                     "a time-out reports the bracket reached, labelled")
+    p.add_argument("--no-sdp", action="store_true", help="skip the LipSDP upper bound (needs the sdp extra)")
     p.add_argument("--samples", default="4096", help="sampled points for the lower bound")
     p.add_argument("--gap", action="store_true", help="also compare worst-case and random robustness at a random input")
     p.add_argument("--delta", default="0.01", help="failure probability for --gap (default 0.01)")
@@ -101,7 +104,13 @@ def cmd_lipschitz(args):
         p = as_p(args.p)
     except ValueError as exc:
         raise ValueError(f"--p: {exc}") from None
-    method = validate.choice(args.method, "--method", ("lower", "upper", "exact", "all"))
+    method = validate.choice(args.method, "--method", ("lower", "upper", "exact", "bracket", "all"))
+    from relucap.numerics.lipschitz import LipschitzTimeout, _seconds
+
+    try:
+        time_limit = _seconds(args.time_limit)
+    except ValueError as exc:
+        raise ValueError(f"--time-limit: {exc}".replace("time_limit must", "must")) from None
     validate.choice(args.solver, "--solver", ("enumerate", "milp"))
     max_cells = validate.count(args.max_cells, "--max-cells")
     samples = validate.count(args.samples, "--samples")
@@ -115,16 +124,30 @@ def cmd_lipschitz(args):
     if method in ("exact", "all"):
         try:
             payload["exact"] = _result(lipschitz(net, method="exact", p=p, solver=args.solver,
-                                                 max_cells=max_cells))
-        except ValueError as exc:
-            if method == "exact":
-                raise
-            payload["exact"] = {"value": None, "kind": "exact", "skipped": str(exc)}
+                                                 max_cells=max_cells, time_limit=time_limit))
+        except LipschitzTimeout as exc:
+            b = exc.bracket
+            payload["exact"] = {"value": None, "kind": "exact", "skipped": b.status,
+                                "bracket": _bracket(b)}
     if method in ("upper", "all"):
         payload["upper"] = _result(lipschitz(net, method="upper", p=p))
+    if method == "bracket":
+        b = lipschitz(net, method="bracket", p=p, solver=args.solver, max_cells=max_cells,
+                      time_limit=time_limit, sdp=not args.no_sdp, rng=seed, samples=samples)
+        payload["bracket"] = _bracket(b)
+        rows = [("lower", fmt(b.lower, DIGITS), b.lower_method), ("upper", fmt(b.upper, DIGITS), b.upper_method)]
+        if b.exact is not None:
+            rows.insert(1, ("exact", fmt(b.exact, DIGITS), b.exact_method))
+        text = (f"{net!r}, p = {payload['p']}\n" + text_table(rows, ("kind", "Lip_p", "method"))
+                + f"\nstatus: {b.status}; upper/lower = {b.ratio:.6g}")
+        return payload, text
     for kind in ("lower", "exact", "upper"):
         if kind in payload:
             r = payload[kind]
+            if "bracket" in r:      # the exact routine ran out of budget: what it proved
+                b = r["bracket"]
+                rows.append((kind, f"in [{b['lower']}, {b['upper']}]", b["status"][:90]))
+                continue
             rows.append((kind, r["value"] if r["value"] is not None else "-", r.get("method", r.get("skipped", ""))[:70]))
     text = f"{net!r}, p = {payload['p']}\n" + text_table(rows, ("kind", "Lip_p", "method"))
     if args.gap:
@@ -138,6 +161,15 @@ def cmd_lipschitz(args):
                                            "random_radius_cap", "random_radius_estimated") if gap.get(k) is not None],
             ("radius at a random input x ~ N(0, I)", "value"))
     return payload, text
+
+
+def _bracket(b):
+    out = {"lower": fmt(b.lower, DIGITS), "upper": fmt(b.upper, DIGITS), "lower_method": b.lower_method,
+           "upper_method": b.upper_method, "exact": None if b.exact is None else fmt(b.exact, DIGITS),
+           "exact_method": b.exact_method, "status": b.status}
+    if b.witness is not None:
+        out["witness"] = [fmt(v, DIGITS) for v in b.witness]
+    return out
 
 
 def _fmt_tree(obj):

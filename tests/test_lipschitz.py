@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relucap.numerics import ReLUNetwork, lipschitz, random_network, upper_bounds
+from relucap.numerics.lipschitz import LipschitzTimeout, certified_gradient_norm, interior_margin
 from relucap.numerics.lipschitz_exact import cell_count_bound, enumerate_cells
 
 PS = (1, 2, math.inf)
@@ -170,11 +171,62 @@ def test_deep_exact_matches_dense_sampling_d2():
     assert seen <= cells
 
 
-def test_too_large_names_size_and_limit():
-    net = random_network(10, 60, init="he-fanout", rng=0)
-    with pytest.raises(ValueError, match=r"up to \d+ cells.*max_cells = 20000"):
-        lipschitz(net, method="exact")
+def test_exact_budget_returns_a_labelled_bracket():
+    # no a-priori refusal: the search counts cells as it goes and stops at its budget
+    net = random_network(10, 60, init="he-fanout", bias="gaussian", rng=0)
     assert cell_count_bound(net) > 20000
+    with pytest.raises(LipschitzTimeout, match=r"cell budget reached: \d+ cells") as info:
+        lipschitz(net, method="exact", max_cells=50)
+    br = info.value.bracket
+    assert br.exact is None and br.lower <= br.upper
+    assert br.lower_method == "enumerate (partial)"
+    # the lower end is the gradient of a real cell at an interior witness
+    assert interior_margin(net, br.witness) > 0
+    assert br.lower == pytest.approx(np.linalg.norm(net.gradient(br.witness)), rel=1e-12)
+    with pytest.raises(LipschitzTimeout, match="time limit reached"):
+        lipschitz(net, method="exact", time_limit=0.2)
+
+
+def test_milp_time_out_is_a_bracket_not_an_error():
+    net = random_network(8, (32, 32), init="he-fanout", bias="gaussian", rng=0)
+    with pytest.raises(LipschitzTimeout, match="time limit reached: MILP") as info:
+        lipschitz(net, method="exact", solver="milp", p=math.inf, time_limit=0.5)
+    br = info.value.bracket
+    assert 0 < br.lower <= br.upper
+    assert br.upper <= lipschitz(net, method="upper", p=math.inf).value
+
+
+def boundary_network():
+    """Phi(x) = 2 ReLU(x + 1) - ReLU(x) + ReLU(-x): slopes 0 | 1 | 1 on (-inf,-1) | (-1,0) | (0,inf),
+    so Lip = 1, but at x = 0 both ReLU(x) and ReLU(-x) have derivative 0 and the reported
+    gradient is 2."""
+    return ReLUNetwork([[[1.0], [1.0], [-1.0]], [[2.0, -1.0, 1.0]]], [[1.0, 0.0, 0.0], [0.0]])
+
+
+def test_boundary_gradient_is_not_a_lower_bound():
+    net = boundary_network()
+    assert float(np.abs(net.gradient(np.array([0.0]))).max()) == 2.0
+    assert certified_gradient_norm(net, [0.0]) is None          # 0 is on a cell boundary
+    assert certified_gradient_norm(net, [0.5]).value == 1.0
+    for p in PS:
+        assert lipschitz(net, method="exact", p=p).value == pytest.approx(1.0)
+        low = lipschitz(net, method="lower", p=p, rng=0, samples=64)
+        assert low.value <= 1.0 + 1e-12
+        br = lipschitz(net, method="bracket", p=p, rng=0, samples=64, time_limit=20, sdp=False)
+        assert br.exact == pytest.approx(1.0) and br.lower == br.upper == br.exact
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_bracket_orders_and_closes_on_small_nets(seed):
+    net = random_network(2, (5, 4), init="he-fanout", bias="gaussian", rng=seed)
+    for p in PS:
+        br = lipschitz(net, method="bracket", p=p, rng=seed, time_limit=30, samples=256, sdp=False)
+        ex = lipschitz(net, method="exact", p=p).value
+        assert br.status == "exact" and br.exact == pytest.approx(ex, rel=1e-12)
+        nodex = lipschitz(net, method="bracket", p=p, rng=seed, exact=False, samples=256, sdp=p == 2)
+        assert nodex.exact is None and nodex.status == "bracket"
+        assert nodex.lower <= ex * (1 + 1e-9) and ex <= nodex.upper * (1 + 1e-9)
+        assert nodex.upper_method in nodex.details["bounds"]
 
 
 @pytest.mark.parametrize("kwargs,exc,match", [
@@ -184,6 +236,8 @@ def test_too_large_names_size_and_limit():
     ({"method": "exact", "solver": "cplex"}, ValueError, "solver must be one of"),
     ({"method": "exact", "solver": "milp", "p": 2}, ValueError, "p = 1 or p = inf"),
     ({"method": "lower", "samples": 0}, ValueError, "samples must be an integer >= 1"),
+    ({"method": "bracket", "time_limit": 0}, ValueError, "time_limit must be a positive number"),
+    ({"method": "exact", "time_limit": "soon"}, ValueError, "time_limit must be a positive number"),
 ])
 def test_bad_arguments(kwargs, exc, match):
     net = random_network(2, 3, rng=0)

@@ -94,13 +94,22 @@ def test_cli_lipschitz_json(capsys):
     assert out["exact"]["kind"] == "exact" and isinstance(out["upper"]["value"], str)
 
 
-def test_cli_lipschitz_too_large_exact_is_skipped_or_an_error(capsys):
-    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--samples", "64", "--json"]) == 0
+def test_cli_lipschitz_exact_time_out_is_a_labelled_bracket(capsys):
+    argv = ["lipschitz", "--dim", "12", "--widths", "64", "--samples", "64", "--time-limit", "1"]
+    assert main(argv + ["--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["exact"]["value"] is None and "max_cells" in out["exact"]["skipped"]
-    assert main(["lipschitz", "--dim", "12", "--widths", "64", "--method", "exact"]) == 2
+    assert out["exact"]["value"] is None and out["exact"]["skipped"].startswith("time limit reached")
+    b = out["exact"]["bracket"]
+    assert float(b["lower"]) <= float(out["lower"]["value"]) * (1 + 1e-12) or float(b["lower"]) > 0
+    assert float(b["lower"]) <= float(b["upper"])
+    assert main(argv + ["--method", "exact"]) == 0
+    text = capsys.readouterr().out
+    assert "in [" in text and "time limit reached" in text
+    assert main(["lipschitz", "--dim", "2", "--widths", "4x3", "--method", "bracket", "--no-sdp"]) == 0
+    assert "status: exact" in capsys.readouterr().out
+    assert main(["lipschitz", "--time-limit", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "max_cells = 20000" in err
+    assert len(err.splitlines()) == 1 and "--time-limit" in err
 
 
 @pytest.mark.parametrize("argv", [
@@ -124,3 +133,36 @@ def test_cli_check_lipschitz_json(capsys):
     assert set(g["fit_lower"]) >= {"exponent", "t_interval", "bootstrap_interval"}
     assert isinstance(g["fit_lower"]["exponent"], str)
     assert out["ordering_violations"] == 0
+
+
+def _synthetic(exponent, g, dims=(8, 16, 32), per=5, spread=(0.12, 0.08, 0.05), gap=1.4):
+    d = np.repeat(dims, per)
+    s = np.repeat(spread, per)
+    lip = 1.7 * d ** exponent * np.exp(s * g.standard_normal(d.size))
+    lower = lip / np.exp(0.1 * np.abs(g.standard_normal(d.size)))
+    upper = lip * gap * np.exp(0.1 * np.abs(g.standard_normal(d.size)))
+    return d, lower, upper
+
+
+def test_shallow_rule_false_rejection_on_true_sqrt_law():
+    # a cheap version of benchmarks/lipschitz_shallow_test.py: data from a true sqrt(d) law with
+    # spread shrinking in d; the rule must reject at most 5% (one-sided exact binomial test of
+    # "rate <= 5%" at the 0.1% level, 120 trials)
+    from scipy import stats
+
+    from relucap.numerics.lipschitz_check import shallow_decision
+    g = np.random.default_rng(5)
+    rejected = sum(shallow_decision(*_synthetic(0.5, g), bootstrap=200, rng=k)["status"] == "inconsistent"
+                   for k in range(120))
+    assert stats.binom.sf(rejected - 1, 120, 0.05) > 1e-3
+
+
+def test_shallow_rule_rejects_a_wrong_law_and_says_undecided_on_loose_brackets():
+    from relucap.numerics.lipschitz_check import shallow_decision
+    g = np.random.default_rng(6)
+    assert shallow_decision(*_synthetic(1.0, g), rng=0)["status"] == "inconsistent"
+    assert shallow_decision(*_synthetic(0.1, g), rng=0)["status"] == "inconsistent"
+    assert shallow_decision(*_synthetic(0.5, g, gap=3.0), rng=0)["status"] == "undecided"
+    res = shallow_decision(*_synthetic(0.5, g), rng=0)
+    assert res["status"] == "consistent"
+    assert res["interval_lower"][0] <= 0.5 <= res["interval_upper"][1]
