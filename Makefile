@@ -28,7 +28,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
+# The attack benchmark compares against torchattacks: installed without its dependencies, which
+# would replace the pinned CPU torch (it needs only torch, numpy and scipy at run time).
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[sklearn,onnx]' 'torch==2.13.0'
+	$(BIN)/python -m pip install -q --no-deps 'torchattacks==3.5.1'
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -107,7 +107,7 @@ def union_sum(d, t, *, dps=15, full=False, stop_above=None):
         low[~pos] = nonpos_low[~pos]                  # C_d(t) >= 1/2 for t <= 0 (and <= 1 trivially)
         up[~pos] = 0.0
         total_low = _log_sum_down(low)
-        if stop_above is not None and total_low >= math.log(float(stop_above)):
+        if stop_above is not None and total_low >= float(mpmath.log(mpmath.mpf(stop_above))):
             hi = _mp_exp(_log_sum_up(up))
             return UnionSum(hi, _mp_exp(total_low), hi, 0, len(live), n_zero, False, True, dps)
         n = len(live)
