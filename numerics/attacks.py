@@ -18,7 +18,8 @@
 
 Every point returned is re-checked by :func:`verify`: an exact forward pass in float64 and, when
 the margin is below ``1e-9``, again in high precision (mpmath at 50 digits on the float64 point,
-whose coordinates are exact binary numbers); its distance is the point's own ``||y - x||``.
+whose coordinates are exact binary numbers); its distance is the point's own ``||y - x||``
+(computed exactly and rounded up).
 Randomness comes from a ``numpy.random.Generator``.
 """
 from __future__ import annotations
@@ -104,12 +105,13 @@ def _logits_mp(net, y, dps):
 
 def verify(net, x, y, label, radius=None):
     """Whether ``y`` is misclassified (class != ``label``) and, if ``radius`` is given, within
-    ``||y - x|| <= radius``: ``(ok, distance, margin, checked_dps, adversarial_label)``.
+    ``||y - x|| <= radius``: ``(ok, distance, margin, checked_dps, adversarial_label)``, where
+    ``distance`` is the exact ``||y - x||`` rounded up to a float.
 
     The class comes from an exact float64 forward pass; when the margin is below ``1e-9`` it is
     recomputed from the same float64 point with mpmath at 50 digits (ties go to the lowest class,
-    as in :meth:`ReLUNetwork.classify`).  The distance is the point's own; when it is within
-    ``1e-12`` of the radius it is recomputed in high precision too."""
+    as in :meth:`ReLUNetwork.classify`).  The distance is the point's own, so the comparison with
+    the radius is exact."""
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     m = float(margins(net, y, label)[0])
@@ -126,16 +128,20 @@ def verify(net, x, y, label, radius=None):
                 best = max(z)
                 cls = next(i for i, v in enumerate(z) if v == best)
                 m = float(max(v for i, v in enumerate(z) if i != label) - z[label])
-    dist = float(np.linalg.norm(y - x))
-    inside = True
-    if radius is not None:
-        inside = dist <= radius
-        if abs(dist - radius) <= 1e-12 * max(radius, 1e-300):
-            with mpmath.workdps(HIGH_DPS):
-                exact = mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(a)) - mpmath.mpf(float(b))) ** 2
-                                                for a, b in zip(y, x)))
-                inside = exact <= mpmath.mpf(float(radius))
+    dist = _distance_up(x, y)
+    inside = True if radius is None else dist <= radius
     return (cls != label) and inside, dist, m, dps, cls
+
+
+def _distance_up(x, y):
+    """``||y - x||`` rounded up to a float: the exact distance of the two float vectors (mpmath at
+    50 digits) is at most the value returned, which is within one ulp of it."""
+    with mpmath.workdps(HIGH_DPS):
+        exact = mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(a)) - mpmath.mpf(float(b))) ** 2 for a, b in zip(y, x)))
+        dist = float(exact)
+        if mpmath.mpf(dist) < exact:
+            dist = float(np.nextafter(dist, np.inf))
+    return dist
 
 
 def _first_crossing(net, x, y, label, scan=32, rounds=10):

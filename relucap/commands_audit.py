@@ -30,8 +30,10 @@ def add_parser(sub):
     p.set_defaults(func=cmd_audit)
 
 
-def progress_bar(stream=sys.stderr, width=30):
-    """A ``progress(i, total)`` callback drawing a bar on ``stream``."""
+def progress_bar(stream=None, width=30):
+    """A ``progress(i, total)`` callback drawing a bar on ``stream`` (default: the current stderr)."""
+    stream = stream if stream is not None else sys.stderr
+
     def progress(i, total):
         filled = width * i // max(total, 1)
         stream.write(f"\raudit [{'#' * filled}{'.' * (width - filled)}] {i}/{total}")
