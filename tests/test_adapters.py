@@ -101,7 +101,7 @@ def test_from_sklearn_rejects(mlp):
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from_sklearn(MLPClassifier(max_iter=5).fit(X[:60], np.arange(60) % 3))
+            from_sklearn(MLPClassifier(max_iter=5).fit(X[:60], np.eye(3, dtype=int)[np.arange(60) % 3]))  # multi-label
     with pytest.raises(ValueError, match="fitted"):
         from_sklearn(MLPClassifier())
 
