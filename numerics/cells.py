@@ -265,3 +265,4 @@ def cell_distances(net, X, *, chunk=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             out[s:s + B, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
     return CellDistances(out, labels, dec_classes, n_h)
+
