@@ -283,3 +283,15 @@ def test_audit_cli_on_onnx_digits(tmp_path, capsys, digits_models, kind):
             assert row.found == (row.adversarial_distance <= 0.8)
             g = row.gap[0]
             assert g["ci"][0] <= g["estimate"] <= g["ci"][1] and g["bound"] <= 1
+
+
+def test_gap_figure(tmp_path):
+    from relucap.figure_gap import save_gap_figure
+    net = random_network(20, (16,), bias="gaussian", rng=11, outputs=3)
+    X = np.random.default_rng(12).standard_normal((4, 20))
+    res = audit(net, X, 0.5, rng=0, gap=(1, 2), gap_samples=200)
+    assert all(len(r.gap) == 2 for r in res.rows if r.adversarial_distance is not None)
+    paths = save_gap_figure(res, str(tmp_path / "gap"))
+    assert all((tmp_path / p.split("/")[-1]).stat().st_size > 1000 for p in paths)
+    with pytest.raises(ValueError, match="gap"):
+        save_gap_figure(audit(net, X, 0.5, rng=0, gap=()), str(tmp_path / "none"))
