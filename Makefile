@@ -55,7 +55,11 @@ package: $(RELEASE)/.installed
 	$(RELEASE)/bin/python -c "import glob, sys, zipfile; names = zipfile.ZipFile(glob.glob('dist/*.whl')[0]).namelist(); \
 	    sys.exit(0 if any(n.startswith('relucap/proofs_notes/') for n in names) else 'the wheel lacks the proof notes')"
 
+# The attack benchmark compares against torchattacks: installed without its dependencies, which
+# would replace the pinned CPU torch (it needs only torch, numpy and scipy at run time).
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[sklearn,onnx]' 'torch==2.13.0'
+	$(BIN)/python -m pip install -q --no-deps 'torchattacks==3.5.1'
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

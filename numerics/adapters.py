@@ -15,64 +15,180 @@ import os
 
 import numpy as np
 
+from . import layers
 from .network import ReLUNetwork
 
-__all__ = ["from_torch", "from_sklearn", "save_network", "load_network", "load_model"]
+__all__ = ["from_torch", "from_sklearn", "save_network", "load_network", "load_model", "load_onnx"]
+
+
+def load_onnx(path):
+    """See :func:`relucap.numerics.onnx_model.load_onnx`."""
+    from .onnx_model import load_onnx as _load
+    return _load(path)
 
 
 def _tensor(t):
     return t.detach().to("cpu").double().numpy().copy()
 
 
-def from_torch(module):
-    """A :class:`ReLUNetwork` equal to a PyTorch ``nn.Sequential`` of ``Linear`` and ``ReLU``.
+def _leaves(module, prefix=""):
+    """The layers of a (nested) nn.Sequential, in order, with their dotted names."""
+    from torch import nn
+    for name, m in module.named_children():
+        full = f"{prefix}{name}"
+        if isinstance(m, nn.Sequential):
+            yield from _leaves(m, full + ".")
+        else:
+            yield full, m
 
-    The layers must alternate ``Linear, ReLU, Linear, ..., Linear`` (``Identity``/``Flatten`` and
-    ``Dropout`` are ignored: both are the identity on a batch of vectors in eval mode).  The last
-    ``Linear`` has one output ``Phi`` (class 1 iff ``Phi >= 0``), or two logits, replaced by their
-    difference ``logit1 - logit0`` (so class 1 iff the second logit is the larger, argmax ties aside).
+
+def _pair(v, nd):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
+
+
+def _conv_op(m, shape, what):
+    """A :class:`layers.Conv` for a torch Conv1d/Conv2d on inputs of shape ``shape``."""
+    nd = 1 if m.__class__.__name__ == "Conv1d" else 2
+    if len(shape) != nd + 1:
+        raise ValueError(f"{what}: {type(m).__name__} needs inputs of shape (C, {'L' if nd == 1 else 'H, W'}), "
+                         f"got {shape}; pass input_shape=... to from_torch")
+    if m.padding_mode != "zeros":
+        raise TypeError(f"{what}: padding_mode={m.padding_mode!r} is not supported (only 'zeros')")
+    k, dil, stride = _pair(m.kernel_size, nd), _pair(m.dilation, nd), _pair(m.stride, nd)
+    if isinstance(m.padding, str):
+        if m.padding == "valid":
+            begin = end = (0,) * nd
+        else:                                  # "same": torch pads total // 2 before, the rest after
+            total = [dil[i] * (k[i] - 1) for i in range(nd)]
+            begin = tuple(t // 2 for t in total)
+            end = tuple(t - b for t, b in zip(total, begin))
+    else:
+        begin = end = _pair(m.padding, nd)
+    return layers.Conv(_tensor(m.weight), None if m.bias is None else _tensor(m.bias), shape,
+                       stride=stride, pads=begin + end, dilation=dil, groups=m.groups, name=what)
+
+
+def _pool_op(m, shape, what):
+    nd = 1 if m.__class__.__name__ == "AvgPool1d" else 2
+    if len(shape) != nd + 1:
+        raise ValueError(f"{what}: {type(m).__name__} needs inputs of shape (C, ...{nd} spatial), got {shape}")
+    if m.ceil_mode or getattr(m, "divisor_override", None) is not None:
+        raise TypeError(f"{what}: ceil_mode and divisor_override are not supported")
+    k = _pair(m.kernel_size, nd)
+    stride = _pair(m.stride if m.stride is not None else m.kernel_size, nd)
+    pad = _pair(m.padding, nd)
+    if any(pad) and not m.count_include_pad:
+        raise TypeError(f"{what}: padding with count_include_pad=False is not a fixed linear map of this form")
+    C = shape[0]
+    W = np.full((C, 1, *k), 1.0 / np.prod(k))
+    return layers.Conv(W, None, shape, stride=stride, pads=pad + pad, dilation=(1,) * nd, groups=C, name=what)
+
+
+def from_torch(module, *, input_shape=None):
+    """A :class:`ReLUNetwork` equal to a PyTorch ``nn.Sequential`` (nesting allowed).
+
+    Layers: ``Linear``, ``Conv1d``/``Conv2d`` (any stride, padding, dilation, groups; zero
+    padding), ``AvgPool1d``/``AvgPool2d``, ``BatchNorm1d``/``BatchNorm2d`` in eval mode,
+    ``Flatten``, ``Identity``, ``Dropout`` (the identity, as in eval mode) and ``ReLU``.  The affine
+    layers between two ReLUs form one layer map: a matrix when there is no convolution, else an
+    implicit chain (products with the convolution and its transpose; never a dense unrolling).
+    Anything else is refused naming the layer.
+
+    ``input_shape`` is the shape of one input without the batch (e.g. ``(1, 28, 28)``); it is
+    needed when the first layer is a convolution.  The network takes inputs flattened in C order.
+    Outputs: one output ``Phi`` (class 1 iff ``Phi >= 0``); two logits are replaced by their
+    difference ``logit1 - logit0`` (class 1 iff the second logit is the larger, ties aside), which
+    has the same cell; ``k >= 3`` logits stay logits (class = argmax, ties to the lowest index).
     """
     try:
         from torch import nn
     except ImportError as exc:      # pragma: no cover - exercised only without torch
         raise TypeError("from_torch needs PyTorch: pip install 'relucap[torch]'") from exc
     if not isinstance(module, nn.Sequential):
-        raise TypeError(f"module must be a torch.nn.Sequential of Linear and ReLU layers, got {type(module).__name__}")
-    layers = [m for m in module if not isinstance(m, (nn.Identity, nn.Flatten, nn.Dropout))]
-    weights, biases = [], []
-    expect_linear = True
-    for i, m in enumerate(layers):
+        raise TypeError(f"module must be a torch.nn.Sequential, got {type(module).__name__}")
+    leaves = list(_leaves(module))
+    shape = tuple(int(s) for s in input_shape) if input_shape is not None else None
+    if shape is None:
+        first = next((m for _, m in leaves if not isinstance(m, (nn.Identity, nn.Dropout, nn.Flatten))), None)
+        if isinstance(first, nn.Linear):
+            shape = (first.in_features,)
+        elif first is not None and not isinstance(first, nn.ReLU):
+            raise ValueError(f"the first layer is {type(first).__name__}: pass input_shape=(C, H, W) (one input, "
+                             "without the batch) to from_torch")
+    maps, ops, seen_relu = [], [], False
+    for name, m in leaves:
+        what = f"layer {name} ({type(m).__name__})"
+        if isinstance(m, (nn.Identity, nn.Dropout)):
+            continue
+        if isinstance(m, nn.ReLU):
+            if not ops:
+                if seen_relu and maps:
+                    continue                       # ReLU after ReLU: the identity
+                raise ValueError(f"{what}: a ReLU must follow an affine layer")
+            maps.append(layers.as_map(ops))
+            ops, seen_relu = [], True
+            continue
+        seen_relu = False
         if isinstance(m, nn.Linear):
-            if not expect_linear:
-                raise ValueError(f"layer {i} ({m}): two Linear layers without a ReLU between them are not a ReLU network "
-                                 "of this form; merge them first")
-            weights.append(_tensor(m.weight))
-            biases.append(_tensor(m.bias) if m.bias is not None else np.zeros(m.out_features))
-            expect_linear = False
-        elif isinstance(m, nn.ReLU):
-            if expect_linear:
-                raise ValueError(f"layer {i}: a ReLU must follow a Linear layer")
-            expect_linear = True
+            if len(shape) != 1 or shape[0] != m.in_features:
+                raise ValueError(f"{what}: takes {m.in_features} features but receives shape {shape} "
+                                 "(add a Flatten before it)")
+            W = _tensor(m.weight)
+            b = _tensor(m.bias) if m.bias is not None else np.zeros(m.out_features)
+            W.setflags(write=False)
+            b.setflags(write=False)
+            ops.append(layers.Dense(W, b))
+            shape = (m.out_features,)
+        elif isinstance(m, nn.Flatten):
+            if m.start_dim != 1 or m.end_dim != -1:
+                raise TypeError(f"{what}: only Flatten(start_dim=1, end_dim=-1) is supported")
+            new = (int(np.prod(shape)),)
+            ops.append(layers.Reshape(shape, new))
+            shape = new
+        elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
+            op = _conv_op(m, shape, what)
+            ops.append(op)
+            shape = op.out_shape
+        elif isinstance(m, (nn.AvgPool1d, nn.AvgPool2d)):
+            op = _pool_op(m, shape, what)
+            ops.append(op)
+            shape = op.out_shape
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            if m.training:
+                raise ValueError(f"{what}: batch normalization in training mode uses batch statistics; "
+                                 "call model.eval() first")
+            if m.running_mean is None:
+                raise TypeError(f"{what}: track_running_stats=False is not supported")
+            s = _tensor(m.weight) if m.weight is not None else np.ones(m.num_features)
+            s = s / np.sqrt(_tensor(m.running_var) + m.eps)
+            c = (_tensor(m.bias) if m.bias is not None else 0.0) - _tensor(m.running_mean) * s
+            if shape[0] != m.num_features:
+                raise ValueError(f"{what}: {m.num_features} features but the data has shape {shape}")
+            view = (-1,) + (1,) * (len(shape) - 1)
+            full = (1,) + shape
+            ops.append(layers.Scale(np.broadcast_to(s.reshape(view), full).reshape(-1),
+                                    np.broadcast_to(c.reshape(view), full).reshape(-1), shape, name=what))
         else:
-            raise TypeError(f"layer {i} is {type(m).__name__}; only Linear and ReLU layers (and Identity, Flatten, "
-                            "Dropout) are supported")
-    if not weights or expect_linear:
-        raise ValueError("the Sequential must end with a Linear layer (the output pre-activation), not a ReLU")
-    if len(weights) < 2:
+            raise TypeError(f"{what} is not supported; relucap reads Linear, Conv1d, Conv2d, AvgPool1d, "
+                            "AvgPool2d, BatchNorm1d, BatchNorm2d (eval), Flatten, Identity, Dropout and ReLU")
+    if not ops:
+        raise ValueError("the Sequential must end with an affine layer (the output pre-activation), not a ReLU")
+    if len(shape) != 1:
+        raise ValueError(f"the Sequential's output has shape {shape}; end with Flatten and Linear")
+    if not maps:
         raise ValueError("the Sequential needs at least one hidden ReLU layer (Linear, ReLU, Linear)")
-    out = weights[-1].shape[0]
-    if out == 2:
-        weights[-1] = weights[-1][1:2] - weights[-1][0:1]
-        biases[-1] = biases[-1][1:2] - biases[-1][0:1]
-    elif out != 1:
-        raise ValueError(f"the last Linear layer must have 1 output or 2 logits (binary task), got {out}")
-    return ReLUNetwork(weights, biases)
+    if shape[0] == 2:
+        ops.append(layers.Dense(np.array([[-1.0, 1.0]]), np.zeros(1)))
+    maps.append(layers.as_map(ops))
+    if len(maps[0].in_shape) == 1 and len(shape) == 1 and input_shape is None:
+        input_shape = maps[0].in_shape
+    return ReLUNetwork.from_maps(maps, input_shape=input_shape if input_shape is not None else maps[0].in_shape)
 
 
 def from_sklearn(classifier):
-    """A :class:`ReLUNetwork` equal to a fitted binary ``sklearn.neural_network.MLPClassifier``
-    with ``activation="relu"``: ``Phi`` is the pre-sigmoid output, so ``Phi >= 0`` (probability
-    ``>= 1/2``) is ``classes_[1]``."""
+    """A :class:`ReLUNetwork` equal to a fitted ``sklearn.neural_network.MLPClassifier`` with
+    ``activation="relu"``.  Binary: ``Phi`` is the pre-sigmoid output, so ``Phi >= 0`` (probability
+    ``>= 1/2``) is ``classes_[1]``.  Multi-class: the pre-softmax logits; class k is ``classes_[k]``."""
     try:
         from sklearn.neural_network import MLPClassifier
     except ImportError as exc:      # pragma: no cover
@@ -83,8 +199,10 @@ def from_sklearn(classifier):
         raise ValueError("classifier is not fitted (no coefs_); call fit first")
     if classifier.activation != "relu":
         raise ValueError(f"classifier.activation must be 'relu', got {classifier.activation!r}")
-    if len(classifier.classes_) != 2 or getattr(classifier, "out_activation_", "logistic") != "logistic":
-        raise ValueError(f"classifier must be binary (one logistic output), got {len(classifier.classes_)} classes")
+    out = getattr(classifier, "out_activation_", "logistic")
+    if not ((len(classifier.classes_) == 2 and out == "logistic") or (len(classifier.classes_) > 2 and out == "softmax")):
+        raise ValueError(f"classifier must be a binary (logistic) or multi-class (softmax) classifier, got "
+                         f"{len(classifier.classes_)} classes with output {out!r} (multi-label is not supported)")
     weights = [np.asarray(W, dtype=np.float64).T for W in classifier.coefs_]
     biases = [np.asarray(b, dtype=np.float64) for b in classifier.intercepts_]
     net = ReLUNetwork(weights, biases)
@@ -94,7 +212,7 @@ def from_sklearn(classifier):
 
 def save_network(net, path):
     """Write ``net`` to ``path`` (``.npz``): arrays ``W0, b0, W1, b1, ...`` and, when the first
-    layer is reduced, ``dim``."""
+    layer is reduced, ``dim`` (implicit layers are stored densified)."""
     arrays = {}
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         arrays[f"W{l}"], arrays[f"b{l}"] = W, b
@@ -128,7 +246,8 @@ def load_network(path):
 
 
 def load_model(path):
-    """A network from a file: ``.npz`` (:func:`load_network`), or a pickled scikit-learn
+    """A network from a file: ``.npz`` (:func:`load_network`), ``.onnx`` (see
+    :mod:`relucap.numerics.onnx_model`; needs ``relucap[onnx]``), or a pickled scikit-learn
     ``MLPClassifier`` (``.pkl``, ``.pickle``, ``.joblib``; only open files you trust)."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
@@ -136,6 +255,9 @@ def load_model(path):
         raise ValueError(f"--model: no such file {path}")
     if ext == ".npz":
         return load_network(path)
+    if ext == ".onnx":
+        from .onnx_model import load_onnx
+        return load_onnx(path)
     if ext in (".pkl", ".pickle", ".joblib"):
         import joblib
         obj = joblib.load(path)
@@ -144,4 +266,4 @@ def load_model(path):
         if type(obj).__module__.startswith("torch"):
             return from_torch(obj)
         return from_sklearn(obj)
-    raise ValueError(f"--model must be a .npz network or a pickled MLPClassifier (.pkl/.joblib), got {path}")
+    raise ValueError(f"--model must be a .npz network, an .onnx model or a pickled MLPClassifier (.pkl/.joblib), got {path}")

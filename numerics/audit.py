@@ -1,36 +1,53 @@
-"""Audit a trained network's inputs (docs/theory.md, "Cells" and "The robustness chain"): bounds, brackets, flags, adversarial points.
+"""Audit a trained network's inputs: bounds, brackets, flags, the nearest adversarial point found,
+and the random-versus-adversarial gap.
 
 For each input ``x`` at perturbation radius ``r`` (uniform on the sphere of radius ``r``):
 
-- the class, ``a(x)`` and every unit's distance ``a_j`` (``net.cell``);
+- the class, ``a(x)`` and every face distance ``a_j``, for the whole batch in one pass of batched
+  matrix products (:func:`relucap.numerics.cells.cell_distances`).  With ``k >= 2`` logits the
+  cell's faces are the hidden units and the ``k - 1`` decision faces ``z_c - z_j = 0``, and
+  ``n = n_hidden + k - 1`` (docs/theory.md, multi-class networks);
 - each form of the [K26] bound on ``P(misclassification)``: ``paper = n exp(-d t^2/2)``,
   ``tail = n (1-t^2)^((d-1)/2) / (t (d-1) B((d-1)/2, 1/2))``, ``cap = n C_d(t)`` (``t = a/r``) and
-  ``union = Σ_j C_d(a_j/r)`` -- the expressions of ``relucap.theory.kurkova_bound``, evaluated
-  here with :func:`relucap.numerics.cap.cap` directly (hundreds of inputs; the symbolic route
-  takes ~0.2 s per input, and ``tests/test_audit.py`` checks both agree);
-- the certified lower bracket ``C_d(a_out/r) - Σ_hidden C_d(a_j/r)``;
-- a flag "adversarial likely": the paper's bound is vacuous, or the bracket is positive.
+  ``union = sum_j C_d(a_j/r)`` -- the expressions of ``relucap.theory.kurkova_bound``; the union
+  sum is certified by :func:`relucap.numerics.union.union_sum` (dominant terms exactly, the rest
+  by the tail bound; a sum certified >= 1 is vacuous and reported by its certified lower bound);
+- the certified lower bracket ``max_j C_d(a_j^dec/r) - sum_hidden C_d(a_h/r)`` (crossing one
+  decision face and no hidden face changes the class);
+- the flag "adversarial likely": the paper's bound is vacuous (the theorem cannot exclude
+  misclassification in the ball) or the bracket is positive (misclassified points of the sphere
+  of radius ``r`` provably exist, with at least that probability).  It is a statement about the
+  bounds, not a search result; :attr:`AuditResult.counts` reports how often it agrees with the
+  search.
 
-Then every ball ``||y - x|| <= r`` is searched for a misclassified point: the projection across the
-output unit's local hyperplane, DeepFool-like walks (linearize ``Phi`` on the current cell, step
-across its zero set, project back into the ball) from ``x`` and from just beyond the nearest
-faces, projected normalized-gradient steps on the margin, and random points of the sphere.
-A point found is a proof; none found is not (the search is incomplete), except when
+Then the nearest misclassified point we can find (:func:`relucap.numerics.attacks.minimum_adversarial`,
+every point re-checked exactly): ``adversarial_distance`` is the point's own distance, and
+``found`` means it lies within ``r``.  A point found is a proof; none found is not, except when
 ``a(x) >= r``: then the ball lies in the cell and no point of it is misclassified.
+
+The gap: at radius ``rho`` = the adversarial distance and at chosen multiples of it, the
+certified bound ``min(1, union)`` on ``P(random misclassification)`` and an estimate with its
+95% interval (:func:`relucap.numerics.estimate.estimate_failure`: the union estimator when the
+union sum is below 1, plain Monte Carlo with the Clopper-Pearson interval otherwise), and their
+ratio bound / estimate.
 """
 from __future__ import annotations
 
 import csv
+import math
 import os
 from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
 
+from .attacks import minimum_adversarial
 from .cap import cap
+from .cells import cell_distances
 from .network import as_generator
+from .union import union_sum
 
-__all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "search_adversarial", "load_data", "COUNT_KEYS"]
+__all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "gap_at", "load_data", "COUNT_KEYS"]
 
 FORMS = ("paper", "tail", "cap", "union")
 COUNT_KEYS = ("flagged_found", "flagged_not_found", "unflagged_found", "unflagged_not_found")
@@ -39,19 +56,24 @@ COUNT_KEYS = ("flagged_found", "flagged_not_found", "unflagged_found", "unflagge
 @dataclass
 class AuditRow:
     index: int
-    label: int                    # class of x (0/1: the Heaviside of Phi)
+    label: int                    # class of x (0/1 for one output: the Heaviside of Phi; else argmax)
     a: float
-    a_out: float
-    nearest: int                  # flat index of the nearest unit (n_units - 1 is the output)
+    a_out: float                  # nearest decision face (the output unit's hyperplane for one output)
+    nearest: int                  # flat index of the nearest face (hidden units, then decision faces)
     forms: dict                   # form -> mpf upper bound on P(misclassification)
     bracket: mpmath.mpf           # raw lower bracket (may be negative: then 0 is the bound)
     flagged: bool
     reason: str                   # "vacuous", "bracket", "vacuous+bracket" or ""
-    found: bool
-    found_distance: float | None  # ||y - x|| of the misclassified point found
-    found_by: str                 # which search found it
+    found: bool                   # a verified misclassified point within the radius
+    found_distance: float | None  # ||y - x|| of that point (None when not within the radius)
+    found_by: str                 # which stage of the search found the nearest point
     ball_in_cell: bool            # a(x) >= r: certified, no misclassified point in the ball
     true_label: int | None = None
+    adversarial_distance: float | None = None   # nearest verified misclassified point found, any distance
+    adversarial_label: int | None = None
+    union_exact: int = 0          # union terms evaluated exactly (the rest by the tail bound)
+    union_vacuous: bool = False   # the union sum was certified >= 1 by its lower bounds
+    gap: list = field(default_factory=list)     # one dict per radius multiple (see gap_at)
 
 
 @dataclass
@@ -60,6 +82,7 @@ class AuditResult:
     dim: int
     n_units: int
     rows: list = field(default_factory=list)
+    n_classes: int = 2
 
     @property
     def counts(self):
@@ -74,26 +97,32 @@ class AuditResult:
             c[f"nonvacuous_{form}"] = sum(r.forms[form] < 1 for r in self.rows)
             c[f"certified_99_{form}"] = sum(r.forms[form] <= mpmath.mpf("0.01") for r in self.rows)
         c["bracket_positive"] = sum(r.bracket > 0 for r in self.rows)
+        c["flag_agrees_with_search"] = c["flagged_found"] + c["unflagged_not_found"]
+        c["adversarial_found_any_distance"] = sum(r.adversarial_distance is not None for r in self.rows)
         if any(r.true_label is not None for r in self.rows):
             c["correct"] = sum(r.true_label == r.label for r in self.rows)
         return c
 
 
-def _caps(d, ts, dps):
-    """C_d(t) for each t >= 0 (0 once t >= 1)."""
-    return [cap(d, t, dps=dps) if t < 1 else mpmath.mpf(0) for t in ts]
+def _cap0(d, t, dps):
+    return cap(d, float(t), dps=dps) if t < 1 else mpmath.mpf(0)
 
 
-def bound_forms_at(d, distances, r, *, dps=15):
-    """``(forms, bracket)`` for one input: the four forms of the [K26] bound and the lower bracket,
-    from every unit's distance (hidden units first, the output unit last)."""
+def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False):
+    """``(forms, bracket, union)`` for one input: the four forms of the [K26] bound, the lower
+    bracket, and the :class:`~relucap.numerics.union.UnionSum` behind the union form, from every
+    face distance (hidden units first, then the ``n_decision`` decision faces).
+
+    ``stop_vacuous=True`` stops evaluating the union sum once its lower bounds certify it is
+    >= 1 (the bound is then vacuous; ``forms["union"]`` is that certified lower bound and
+    ``union.vacuous`` is set), and the bracket once it is certified <= 0."""
     distances = np.asarray(distances, dtype=float)
     n = len(distances)
     with mpmath.workdps(dps + 10):
-        r = mpmath.mpf(r)
-        ts = [mpmath.mpf(a) / r for a in distances if np.isfinite(a)]
-        t = min(ts) if ts else mpmath.inf
-        caps = _caps(d, ts, dps + 5)
+        rr = float(r)
+        ts = distances / rr
+        tmin = float(ts.min()) if n else math.inf
+        t = mpmath.mpf(float(distances.min())) / mpmath.mpf(rr) if np.isfinite(tmin) else mpmath.inf
         forms = {"paper": n * mpmath.exp(-d * t**2 / 2) if t != mpmath.inf else mpmath.mpf(0)}
         if t >= 1:
             forms["tail"] = mpmath.mpf(0)
@@ -101,110 +130,44 @@ def bound_forms_at(d, distances, r, *, dps=15):
             log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) \
                 - (mpmath.loggamma(mpmath.mpf(d - 1) / 2) + mpmath.loggamma(0.5) - mpmath.loggamma(mpmath.mpf(d) / 2))
             forms["tail"] = n * mpmath.exp(log_tail)
-        forms["cap"] = n * max(caps, default=mpmath.mpf(0))      # C_d is decreasing: C_d(a/r) = max_j
-        forms["union"] = mpmath.fsum(caps)
-        a_out = distances[-1]
-        c_out = _caps(d, [mpmath.mpf(a_out) / r], dps + 5)[0] if np.isfinite(a_out) else mpmath.mpf(0)
-        hidden = [mpmath.mpf(a) / r for a in distances[:-1] if np.isfinite(a)]
-        bracket = c_out - mpmath.fsum(_caps(d, hidden, dps + 5))
-    return forms, bracket
+        forms["cap"] = n * _cap0(d, t, dps + 5) if t != mpmath.inf else mpmath.mpf(0)
+        union = union_sum(d, ts[np.isfinite(ts)], dps=dps, stop_above=1 if stop_vacuous else None)
+        forms["union"] = union.lower if union.vacuous else union.value
+        dec = ts[n - n_decision:]
+        top = _cap0(d, float(dec.min()), dps + 5) if np.isfinite(dec.min()) else mpmath.mpf(0)
+        hidden = ts[:n - n_decision]
+        hidden = hidden[np.isfinite(hidden)]
+        hs = union_sum(d, hidden, dps=dps, stop_above=top if (top > 0 and stop_vacuous) else None)
+        bracket = top - hs.value
+    return forms, +bracket, union
 
 
-def _project(x, y, radius):
-    """Nearest point of the closed ball B(x, radius) to each row of y (shrunk by 1e-12 so that
-    rounding never leaves the ball)."""
-    delta = y - x
-    norm = np.linalg.norm(delta, axis=-1, keepdims=True)
-    scale = np.minimum(1.0, radius * (1 - 1e-12) / np.maximum(norm, 1e-300))
-    return x + delta * scale
+def gap_at(net, x, radius, *, samples=2000, rng=None, dps=10):
+    """The certified bound ``min(1, union)`` on ``P(random misclassification)`` at ``radius`` and an
+    estimate with its 95% interval: a dict ``radius, bound, estimate, ci, method, ratio`` (ratio =
+    bound / estimate, ``None`` when the estimate is 0)."""
+    from .estimate import estimate_failure
+
+    cd = cell_distances(net, x[None])
+    forms, _, union = bound_forms_at(net.dim, cd.distances[0], radius, dps=dps,
+                                     n_decision=max(1, net.n_outputs - 1), stop_vacuous=True)
+    bound = min(mpmath.mpf(1), forms["union"])
+    method = "union" if forms["union"] < 1 else "naive"
+    est = estimate_failure(net, x, radius, samples=samples, method=method, rng=rng)
+    p = mpmath.mpf(est.p)
+    return {"radius": float(radius), "bound": bound, "estimate": p, "ci": (mpmath.mpf(est.ci[0]), mpmath.mpf(est.ci[1])),
+            "method": method, "ratio": (bound / p) if p > 0 else None}
 
 
-def _flipped(net, y, label):
-    return net.classify(y) != label
-
-
-def _deepfool(net, x, y, radius, label, steps=30, overshoot=0.02):
-    for _ in range(steps):
-        if _flipped(net, y, label):
-            return y
-        g = net.gradient(y)
-        gg = float(g @ g)
-        if gg == 0:
-            return None
-        phi = float(net(y))
-        step = -(phi / gg) * g
-        # cross the zero set: overshoot relative to the step, plus a floor so that Phi = 0 is passed
-        step *= 1 + overshoot
-        step += (-1 if label == 1 else 1) * g / np.sqrt(gg) * 1e-9 * radius
-        y = _project(x, y + step, radius)
-    return y if _flipped(net, y, label) else None
-
-
-def _pgd(net, x, y, radius, label, steps=40):
-    sign = -1.0 if label == 1 else 1.0      # label 1: push Phi down; label 0: push it up
-    size = radius / 8
-    for k in range(steps):
-        if _flipped(net, y, label):
-            return y
-        g = net.gradient(y)
-        norm = np.linalg.norm(g)
-        if norm == 0:
-            return None
-        y = _project(x, y + sign * size * g / norm, radius)
-        if k % 10 == 9:
-            size /= 2
-    return y if _flipped(net, y, label) else None
-
-
-def search_adversarial(net, x, radius, *, cell=None, samples=200, rng=None, n_facets=5, restarts=3):
-    """A misclassified point of the ball ``||y - x|| <= radius``: ``(y, method)``, or ``(None, "")``."""
-    g = as_generator(rng)
-    x = np.asarray(x, dtype=float)
-    cell = cell if cell is not None else net.cell(x)
-    label = cell.label
-    k = x.shape[0]
-    # 1. across the output unit's local hyperplane (exact if the cell reaches that far)
-    if cell.distances[-1] < radius and cell.norms[-1] > 0:
-        y = _project(x, x + cell.normals[-1] * cell.distances[-1] * (1 + 1e-6), radius)
-        if _flipped(net, y, label):
-            return y, "decision face"
-    # 2. DeepFool walk from x
-    y = _deepfool(net, x, x.copy(), radius, label)
-    if y is not None:
-        return y, "walk from x"
-    # 3. walks from just beyond the nearest faces
-    order = np.argsort(cell.distances)[:n_facets]
-    for j in order:
-        if not cell.distances[j] < radius:
-            break
-        start = x + cell.normals[j] * (cell.distances[j] + 1e-6 * radius)
-        y = _deepfool(net, x, _project(x, start, radius), radius, label)
-        if y is not None:
-            return y, "walk across a face"
-    # 4. projected gradient steps on the margin, from x and from random points of the sphere
-    starts = [x] + [x + radius * u for u in _sphere(g, restarts, k)]
-    for s in starts:
-        y = _pgd(net, x, _project(x, s, radius), radius, label)
-        if y is not None:
-            return y, "projected gradient"
-    # 5. random points of the sphere (the perturbation model itself)
-    if samples:
-        Y = x + radius * (1 - 1e-12) * _sphere(g, samples, k)
-        hit = np.flatnonzero(_flipped(net, Y, label))
-        if hit.size:
-            return Y[hit[0]], "random sphere point"
-    return None, ""
-
-
-def _sphere(g, m, k):
-    u = g.standard_normal((m, k))
-    return u / np.linalg.norm(u, axis=1, keepdims=True)
-
-
-def audit(net, X, radius, *, samples=200, rng=None, y=None, dps=15, progress=None):
+def audit(net, X, radius, *, samples=200, rng=None, y=None, dps=10, progress=None, search=True,
+          gap=(1.0,), gap_samples=2000):
     """Audit every row of ``X`` at perturbation radius ``radius``: an :class:`AuditResult`
-    (``.rows``, ``.counts``).  ``y`` (optional) holds true classes 0/1 (or the network's
-    ``class_labels``).  ``progress(i, total)`` is called after each input."""
+    (``.rows``, ``.counts``).  ``y`` (optional) holds true classes (indices, or the network's
+    ``class_labels``).  ``search=False`` skips the adversarial search (and the gap);
+    ``gap`` lists the multiples of the adversarial distance at which the gap is measured (``()``
+    for none), with ``gap_samples`` random points each; ``samples`` is kept for compatibility (the
+    random sphere points are now part of the gap estimate).  ``progress(i, total)`` is called after
+    each input."""
     X = np.atleast_2d(np.asarray(X, dtype=float))
     radius = float(radius)
     if not (np.isfinite(radius) and radius > 0):
@@ -213,23 +176,35 @@ def audit(net, X, radius, *, samples=200, rng=None, y=None, dps=15, progress=Non
         raise ValueError(f"data has {X.shape[1]} features but the network takes {net.coords}")
     if y is not None:
         y = _as_classes(net, y, len(X))
+    gap = tuple(float(m) for m in gap)
+    if any(not (m > 0 and math.isfinite(m)) for m in gap):
+        raise ValueError(f"gap multiples must be finite numbers > 0, got {gap}")
     seeds = np.random.SeedSequence(rng if isinstance(rng, (int, np.integer)) or rng is None
                                    else as_generator(rng).integers(2**63)).spawn(len(X))
-    result = AuditResult(radius=radius, dim=net.dim, n_units=net.n_units)
+    result = AuditResult(radius=radius, dim=net.dim, n_units=net.n_units, n_classes=net.n_classes)
+    n_dec = max(1, net.n_outputs - 1)
+    cds = cell_distances(net, X)
     for i, x in enumerate(X):
-        cell = net.cell(x)
-        forms, bracket = bound_forms_at(net.dim, cell.distances, radius, dps=dps)
+        dist = cds.distances[i]
+        forms, bracket, union = bound_forms_at(net.dim, dist, radius, dps=dps, n_decision=n_dec, stop_vacuous=True)
         vacuous, positive = forms["paper"] >= 1, bracket > 0
         flagged = bool(vacuous or positive)
         reason = "+".join(w for w, on in (("vacuous", vacuous), ("bracket", positive)) if on)
-        ball_in_cell = cell.a >= radius
-        found, how = (None, "") if ball_in_cell else search_adversarial(
-            net, x, radius, cell=cell, samples=samples, rng=np.random.default_rng(seeds[i]))
+        a = float(dist.min())
+        ball_in_cell = a >= radius
+        g = np.random.default_rng(seeds[i])
+        adv = minimum_adversarial(net, x, rng=g, max_radius=radius) if search else None
+        rho = adv.distance if adv is not None and adv.found else None
+        found = rho is not None and rho <= radius
+        gaps = [gap_at(net, x, m * rho, samples=gap_samples, rng=g, dps=dps) | {"multiple": m}
+                for m in gap] if rho is not None else []
         result.rows.append(AuditRow(
-            index=i, label=cell.label, a=cell.a, a_out=cell.output_distance, nearest=cell.nearest,
-            forms=forms, bracket=bracket, flagged=flagged, reason=reason, found=found is not None,
-            found_distance=None if found is None else float(np.linalg.norm(found - x)), found_by=how,
-            ball_in_cell=bool(ball_in_cell), true_label=None if y is None else int(y[i])))
+            index=i, label=int(cds.labels[i]), a=a, a_out=float(dist[-n_dec:].min()), nearest=int(np.argmin(dist)),
+            forms=forms, bracket=bracket, flagged=flagged, reason=reason, found=found,
+            found_distance=rho if found else None, found_by=adv.method if adv is not None and adv.found else "",
+            ball_in_cell=bool(ball_in_cell), true_label=None if y is None else int(y[i]),
+            adversarial_distance=rho, adversarial_label=None if rho is None else adv.adversarial_label,
+            union_exact=union.n_exact, union_vacuous=union.vacuous, gap=gaps))
         if progress is not None:
             progress(i + 1, len(X))
     return result
@@ -240,10 +215,13 @@ def _as_classes(net, y, m):
     if len(y) != m:
         raise ValueError(f"y has {len(y)} labels for {m} inputs")
     labels = getattr(net, "class_labels", None)
-    if labels is not None and set(np.unique(y).tolist()) <= set(labels) and not set(np.unique(y).tolist()) <= {0, 1}:
-        return np.array([labels.index(v) for v in y.tolist()])
-    if not set(np.unique(y).tolist()) <= {0, 1}:
-        raise ValueError(f"y must hold classes 0/1 (or the model's classes {labels}), got {np.unique(y)[:5]}")
+    indices = set(range(net.n_classes))
+    values = set(np.unique(y).tolist())
+    if labels is not None and values <= set(labels) and not values <= indices:
+        return np.array([list(labels).index(v) for v in y.tolist()])
+    if not values <= indices:
+        raise ValueError(f"y must hold class indices 0..{net.n_classes - 1} (or the model's classes {labels}), "
+                         f"got {sorted(values)[:5]}")
     return y.astype(int)
 
 

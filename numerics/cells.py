@@ -1,8 +1,10 @@
-"""The linear region (cell) of a ReLU network around one input [K26 §4], docs/theory.md "Cells".
+"""The linear region (cell) of a ReLU network around one input [K26 §4].
 
 On the cell of ``x`` every unit ``j`` (hidden units layer by layer, then the output unit) has an
 affine pre-activation ``A_j(y) = G_j . y + c_j``; the cell is the polyhedron where every ``A_j``
-keeps the sign it has at ``x``.  ``a_j = |A_j(x)| / ||G_j||`` is the distance from ``x`` to unit
+keeps the sign it has at ``x``.  With ``k >= 2`` logits the output unit is replaced by the ``k - 1``
+decision faces ``g_j = z_c - z_j`` (``c`` the class of ``x``, ``j != c``), affine on the hidden cell:
+the cell is then the convex set where the hidden pattern and the class are those of ``x``.  ``a_j = |A_j(x)| / ||G_j||`` is the distance from ``x`` to unit
 ``j``'s local hyperplane (``inf`` when ``G_j = 0``) and ``a = min_j a_j = dist(x, boundary)``.
 
 For a reduced network (``net.reduced``) everything lives in the coordinates ``Q^T y``; the true
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Cell", "Facets"]
+__all__ = ["Cell", "Facets", "CellDistances", "cell_distances"]
 
 
 class Facets(tuple):
@@ -40,32 +42,64 @@ class Cell:
             raise ValueError(f"x must be a single point of shape ({net.coords},), got {x.shape}")
         self.net = net
         self.x = x
-        Gs, cs, pattern = [], [], []
-        J, c = net.weights[0], net.biases[0]
-        for l in range(1, len(net.weights)):
-            Gs.append(J)
-            cs.append(c)
-            active = (J @ x + c) > 0
-            pattern.append(active)
-            W, b = net.weights[l], net.biases[l]
-            J = W @ (active[:, None] * J)
-            c = W @ (active * c) + b
-        Gs.append(J)
-        cs.append(c)
+        basis = np.eye(net.coords)
+        Gs, vals, pattern = [], [], []
+        Jt, z = None, None
+        for l, m in enumerate(net.maps):
+            if l == 0:
+                Jt, z = m.linear(basis), m(x[None])[0]           # Jt: coords x N (rows: directions)
+            else:
+                Jt, z = m.linear(Jt * active), m(np.maximum(z, 0.0)[None])[0]
+            if l < net.depth:
+                active = z > 0
+                pattern.append(active)
+                Gs.append(Jt.T)
+                vals.append(z)
+        k = net.n_outputs
+        if k == 1:
+            Gs.append(Jt.T)
+            vals.append(z)
+            self.label = int(z[0] >= 0)
+            self.decision_classes = ()
+        else:
+            c = int(np.argmax(z))
+            others = [j for j in range(k) if j != c]
+            Gs.append(Jt.T[c][None] - Jt.T[others])              # faces z_c - z_j = 0, j != c
+            vals.append(z[c] - z[others])
+            self.label = c
+            self.decision_classes = tuple(others)
+        self.logits = z
         self.pattern = pattern
         self.gradients = np.vstack(Gs)
-        self.offsets = np.concatenate(cs)
+        self.values = np.concatenate(vals)
+        self.offsets = self.values - self.gradients @ x
         self.layers = np.concatenate([np.full(len(g), l) for l, g in enumerate(Gs)])
-        self.values = self.gradients @ x + self.offsets
-        self.label = int(self.values[-1] >= 0)
-        # Side of each unit at x: hidden units are active when A > 0, the output is class 1 when A >= 0.
-        self._inside = np.concatenate([self.values[:-1] > 0, [self.values[-1] >= 0]])
+        n_dec = max(1, k - 1)
+        # Side of each unit at x: hidden units are active when A > 0; the Heaviside output is class 1
+        # when A >= 0; a decision face z_c - z_j keeps class c when > 0 (j < c) or >= 0 (j > c).
+        if k == 1:
+            out_side = [self.values[-1] >= 0]
+        else:
+            out_side = [True] * n_dec
+        self._inside = np.concatenate([self.values[:-n_dec] > 0, out_side])
+        self._n_dec = n_dec
         norms = np.linalg.norm(self.gradients, axis=1)
         self.norms = norms
         with np.errstate(divide="ignore", invalid="ignore"):
             self.distances = np.where(norms > 0, np.abs(self.values) / np.where(norms > 0, norms, 1), np.inf)
             sign = np.where(self._inside, -1.0, 1.0)      # moving along sign * G leaves the cell
             self.normals = np.where(norms[:, None] > 0, sign[:, None] * self.gradients / np.where(norms > 0, norms, 1)[:, None], 0.0)
+
+    @property
+    def hidden_distances(self):
+        """Distances to the hidden units' local hyperplanes."""
+        return self.distances[:-self._n_dec]
+
+    @property
+    def decision_distances(self):
+        """Distances to the decision faces: the output unit (one output), or ``z_c - z_j = 0`` for
+        each other class ``j`` (in :attr:`decision_classes` order)."""
+        return self.distances[-self._n_dec:]
 
     @property
     def n_units(self):
@@ -83,8 +117,9 @@ class Cell:
 
     @property
     def output_distance(self):
-        """Distance to the output unit's local hyperplane (the only face that flips the class)."""
-        return float(self.distances[-1])
+        """Distance to the nearest decision face (the output unit's hyperplane for one output):
+        crossing it and no hidden face changes the class."""
+        return float(self.decision_distances.min())
 
     def unit(self, j):
         """``(layer, index within the layer)`` of flat unit index ``j``."""
@@ -96,7 +131,13 @@ class Cell:
         class of ``x``, judged with the local affine maps."""
         y = np.asarray(y, dtype=float)
         A = y @ self.gradients.T + self.offsets
-        inside = np.concatenate([A[..., :-1] > 0, A[..., -1:] >= 0], axis=-1)
+        n_dec = self._n_dec
+        if self.net.n_outputs == 1:
+            inside = np.concatenate([A[..., :-1] > 0, A[..., -1:] >= 0], axis=-1)
+        else:
+            ties_ok = np.array(self.decision_classes) > self.label     # z_c = z_j keeps c when j > c
+            dec = np.where(ties_ok, A[..., -n_dec:] >= 0, A[..., -n_dec:] > 0)
+            inside = np.concatenate([A[..., :-n_dec] > 0, dec], axis=-1)
         return (inside == self._inside).all(axis=-1)
 
     def exits(self, u, radius):
@@ -133,3 +174,95 @@ class Cell:
 
     def __repr__(self):
         return f"Cell(a={self.a:.6g}, nearest={self.unit(self.nearest)}, n_units={self.n_units}, label={self.label})"
+
+
+class CellDistances:
+    """Distances of a batch of inputs to their cells' faces (see :func:`cell_distances`).
+
+    ``distances`` (batch x n_units; hidden units layer by layer, then the decision faces),
+    ``labels`` (batch), ``decision_classes`` (batch x (k-1): the class ``j`` of each decision face;
+    empty for one output), ``n_hidden``.
+    """
+
+    def __init__(self, distances, labels, decision_classes, n_hidden):
+        self.distances, self.labels = distances, labels
+        self.decision_classes, self.n_hidden = decision_classes, n_hidden
+
+    @property
+    def a(self):
+        return self.distances.min(axis=1)
+
+    @property
+    def hidden(self):
+        return self.distances[:, :self.n_hidden]
+
+    @property
+    def decision(self):
+        return self.distances[:, self.n_hidden:]
+
+
+def _first_basis(net):
+    """Rows spanning the directions the first layer sees: ``T`` with ``W_0 = T^T Q^T`` when the
+    first layer is a matrix with fewer rows than columns (norms are those of the full gradients,
+    since ``Q`` is an isometry), else the first layer applied to the identity."""
+    m0 = net.maps[0]
+    if hasattr(m0, "W") and m0.out_size < m0.in_size:
+        _, T = np.linalg.qr(m0.W.T)                  # W^T = Q T
+        return T                                     # (rank x N_1): column i is unit i's gradient in Q-coordinates
+    return m0.linear(np.eye(m0.in_size))
+
+
+def cell_distances(net, X, *, chunk=None):
+    """Every face distance for a batch ``X`` (batch x coords) in one pass of batched matrix
+    products (float64): forward-mode Jacobians of every layer in the directions the first layer
+    sees (its rank for a matrix layer, the input basis for an implicit one), row norms, and the
+    decision faces from the logits' Jacobian.  Agrees with ``net.cell(x).distances`` to rounding."""
+    X = np.atleast_2d(net._inputs(X))
+    T = _first_basis(net)
+    m = T.shape[0]
+    widest = max(mp.out_size for mp in net.maps)
+    if chunk is None:
+        chunk = max(1, int(2e7 // max(1, m * widest)))
+    k = net.n_outputs
+    n_h = sum(net.widths)
+    out = np.empty((X.shape[0], net.n_units))
+    labels = np.empty(X.shape[0], dtype=int)
+    dec_classes = np.empty((X.shape[0], k - 1 if k > 1 else 0), dtype=int)
+    for s in range(0, X.shape[0], chunk):
+        Xb = X[s:s + chunk]
+        B = Xb.shape[0]
+        h = Xb
+        col = 0
+        for l, mp in enumerate(net.maps):
+            z = mp(h)
+            if l == 0:
+                Jt = np.broadcast_to(T, (B, m, T.shape[1]))
+            else:
+                Jt = mp.linear((Jt * active[:, None, :]).reshape(B * m, -1)).reshape(B, m, -1)
+            if l < net.depth:
+                active = z > 0
+                norms = np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out[s:s + B, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                col += z.shape[1]
+                h = np.maximum(z, 0.0)
+        if k == 1:
+            g, G = z[:, 0], Jt[:, :, 0]
+            labels[s:s + B] = (g >= 0).astype(int)
+            norms = np.linalg.norm(G, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[s:s + B, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+            continue
+        c = np.argmax(z, axis=1)
+        labels[s:s + B] = c
+        others = np.array([[j for j in range(k) if j != ci] for ci in c])
+        dec_classes[s:s + B] = others
+        rows = np.arange(B)[:, None]
+        g = z[rows[:, 0], c][:, None] - z[rows, others]                          # (B, k-1)
+        Gc = Jt[rows[:, 0], :, c]                                                # (B, m)
+        Gd = Gc[:, :, None] - np.take_along_axis(Jt, others[:, None, :], axis=2)  # (B, m, k-1)
+        norms = np.sqrt(np.einsum("bmj,bmj->bj", Gd, Gd))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[s:s + B, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+    return CellDistances(out, labels, dec_classes, n_h)
+

@@ -1,8 +1,9 @@
-"""Feed-forward ReLU networks with one output unit, and random ones.
+"""Feed-forward ReLU networks with one output unit or k logits, and random ones.
 
 A network maps ``x in R^d`` through ``L`` ReLU layers to one real output pre-activation
-``net(x)``; its class is the Heaviside of that output.  ``n_units`` counts every hidden unit and
-the output unit, as in [K26].
+``net(x)`` (class: its Heaviside, as in [K26]) or to ``k >= 2`` logits (class: the argmax, ties to
+the lowest index).  ``n_units`` counts every hidden unit and the output unit, or the ``k - 1``
+decision faces of the cell for ``k`` logits.
 
 Any dimension.  The input enters only through ``W_0 x``, so a network may carry its first layer in
 *reduced form* ``W_0 = R Q^T``: ``Q`` (d x k) has orthonormal columns and is never stored, only
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import validate
+from . import layers, validate
 
 __all__ = ["ReLUNetwork", "random_network", "as_generator"]
 
@@ -35,8 +36,18 @@ def as_generator(rng):
 class ReLUNetwork:
     """``Phi = V_L o ReLU o V_{L-1} o ... o ReLU o V_0`` with ``V_l(x) = W_l x + b_l``.
 
-    ``weights = [W_0 (N_1 x d), W_1 (N_2 x N_1), ..., W_L (1 x N_L)]`` and ``biases`` of matching
-    lengths (``b_L`` has one entry).  Arrays are copied to float64 and made read-only.
+    ``weights = [W_0 (N_1 x d), W_1 (N_2 x N_1), ..., W_L (k x N_L)]`` and ``biases`` of matching
+    lengths.  Arrays are copied to float64 and made read-only.
+
+    ``k = 1`` output: ``net(x)`` is the real output ``Phi(x)`` and the class is its Heaviside
+    (``Phi >= 0`` is class 1), as in [K26]; ``n_units`` counts every hidden unit and the output.
+    ``k >= 2`` outputs: ``net(x)`` (= ``net.logits(x)``) are the logits, the class is their argmax
+    (ties to the lowest index), and ``n_units = n_hidden + k - 1``: the cell of ``x`` has one local
+    decision face ``z_c - z_j = 0`` per other class ``j`` (docs/theory.md, multi-class networks).
+
+    Layers may also be implicit affine maps (convolutions, pooling, batch normalization; see
+    :mod:`relucap.numerics.layers`), made with :meth:`from_maps` (``from_torch`` and ONNX loading
+    do this); ``weights`` then densifies them on first use.
     """
 
     def __init__(self, weights, biases, *, dim=None):
@@ -44,28 +55,50 @@ class ReLUNetwork:
             raise TypeError("weights must be a non-empty list of 2-D arrays [W_0, ..., W_L]")
         if not isinstance(biases, (list, tuple)) or len(biases) != len(weights):
             raise ValueError(f"biases must be a list of {len(weights)} vectors, one per weight matrix")
-        Ws, bs = [], []
+        maps = []
         for l, (W, b) in enumerate(zip(weights, biases)):
             W = np.array(W, dtype=float)
             b = np.array(b, dtype=float).reshape(-1)
             if W.ndim != 2:
                 raise ValueError(f"weights[{l}] must be a 2-D array, got shape {W.shape}")
-            if l > 0 and W.shape[1] != Ws[-1].shape[0]:
+            if 0 in W.shape:
+                raise ValueError(f"weights[{l}] must have at least one row and one column, got shape {W.shape}")
+            if l > 0 and W.shape[1] != maps[-1].out_size:
                 raise ValueError(f"weights[{l}] has {W.shape[1]} columns but layer {l - 1} has "
-                                 f"{Ws[-1].shape[0]} units")
+                                 f"{maps[-1].out_size} units")
             if b.shape != (W.shape[0],):
                 raise ValueError(f"biases[{l}] must have {W.shape[0]} entries, got {b.shape[0]}")
             if not (np.isfinite(W).all() and np.isfinite(b).all()):
                 raise ValueError(f"weights[{l}] and biases[{l}] must be finite (no NaN or inf)")
             W.setflags(write=False)
             b.setflags(write=False)
-            Ws.append(W)
-            bs.append(b)
-        if Ws[-1].shape[0] != 1:
-            raise ValueError(f"the last weight matrix must have one row (one output unit), got {Ws[-1].shape[0]}")
-        self.weights = tuple(Ws)
-        self.biases = tuple(bs)
-        k = Ws[0].shape[1]
+            maps.append(layers.Dense(W, b))
+        self._setup(maps, dim)
+
+    @classmethod
+    def from_maps(cls, maps, *, input_shape=None):
+        """A network from layer maps (:class:`~relucap.numerics.layers.Dense` or
+        :class:`~relucap.numerics.layers.Chain`), ReLU between consecutive maps.  ``input_shape``
+        is the framework's shape of one input (e.g. ``(1, 28, 28)``); inputs are its C-order
+        flattening."""
+        maps = list(maps)
+        for l in range(1, len(maps)):
+            if maps[l].in_size != maps[l - 1].out_size:
+                raise ValueError(f"layer {l} takes {maps[l].in_size} inputs but layer {l - 1} gives "
+                                 f"{maps[l - 1].out_size}")
+        self = cls.__new__(cls)
+        self._setup(maps, None)
+        if input_shape is not None:
+            self.input_shape = tuple(int(s) for s in input_shape)
+        return self
+
+    def _setup(self, maps, dim):
+        if not maps:
+            raise ValueError("a network needs at least one layer")
+        self.maps = tuple(maps)
+        self._dense = None
+        self.input_shape = (maps[0].in_size,)
+        k = maps[0].in_size
         if dim is None:
             self._dim = k
         else:
@@ -73,6 +106,23 @@ class ReLUNetwork:
             if self._dim < k:
                 raise ValueError(f"dim must be >= the {k} columns of the reduced first layer weights[0], got {dim}")
         self.reduced = dim is not None
+
+    @property
+    def weights(self):
+        """The weight matrices ``(W_0, ..., W_L)`` (implicit layers densified once, on first use)."""
+        if self._dense is None:
+            self._dense = tuple(m.matrix() for m in self.maps)
+        return self._dense
+
+    @property
+    def biases(self):
+        """The bias vectors ``(b_0, ..., b_L)`` (for an implicit layer, its offset ``V_l(0)``)."""
+        return tuple(m.offset for m in self.maps)
+
+    @property
+    def implicit(self):
+        """Whether some layer is an implicit map (convolution, pooling, ...) rather than a matrix."""
+        return any(not isinstance(m, layers.Dense) for m in self.maps)
 
     @property
     def dim(self):
@@ -83,7 +133,17 @@ class ReLUNetwork:
     def coords(self):
         """Length k of the arrays the network takes: d for a dense network, the rank of the
         reduced first layer otherwise."""
-        return self.weights[0].shape[1]
+        return self.maps[0].in_size
+
+    @property
+    def n_outputs(self):
+        """Number of output rows: 1 (a Heaviside output) or k >= 2 logits."""
+        return self.maps[-1].out_size
+
+    @property
+    def n_classes(self):
+        """2 for one output, else the number of logits."""
+        return max(2, self.n_outputs)
 
     def reduce(self):
         """``(reduced_net, Q)``: the same network with ``W_0 = R Q^T`` (``Q`` of shape (d, k),
@@ -93,29 +153,36 @@ class ReLUNetwork:
             return self, None
         W0 = self.weights[0]
         Q, T = np.linalg.qr(W0.T)          # W0^T = Q T, so W0 = T^T Q^T
-        net = ReLUNetwork([T.T, *self.weights[1:]], list(self.biases), dim=self.dim)
+        net = ReLUNetwork.__new__(ReLUNetwork)
+        net._setup([layers.Dense(_readonly(T.T), self.maps[0].offset), *self.maps[1:]], self.dim)
+        for name in ("class_labels",):
+            if hasattr(self, name):
+                setattr(net, name, getattr(self, name))
         return net, Q
 
     @property
     def widths(self):
         """Hidden-layer widths (N_1, ..., N_L)."""
-        return tuple(W.shape[0] for W in self.weights[:-1])
+        return tuple(m.out_size for m in self.maps[:-1])
 
     @property
     def depth(self):
         """Number of hidden ReLU layers L."""
-        return len(self.weights) - 1
+        return len(self.maps) - 1
 
     @property
     def n_units(self):
-        """Every hidden unit plus the output unit (the n of [K26])."""
-        return sum(self.widths) + 1
+        """The n of the cell theorem: every hidden unit plus the output unit (one output), or
+        plus the ``k - 1`` decision faces (``k`` logits)."""
+        return sum(self.widths) + max(1, self.n_outputs - 1)
 
     def _inputs(self, x):
         x = np.asarray(x, dtype=float)
         k = self.coords
         if x.shape[-1:] != (k,) or x.ndim > 2:
             what = f" (the coordinates Q^T x of a reduced network of dim {self.dim})" if self.reduced else ""
+            if len(self.input_shape) > 1:
+                what = f" (inputs of shape {self.input_shape}, flattened in C order)"
             raise ValueError(f"x must have shape ({k},) or (batch, {k}){what}, got {x.shape}")
         if not np.isfinite(x).all():
             raise ValueError("x must be finite (no NaN or inf)")
@@ -124,36 +191,65 @@ class ReLUNetwork:
     def preactivations(self, x):
         """List of pre-activations per layer (hidden layers, then the output), batched like x."""
         h = self._inputs(x)
+        single = h.ndim == 1
+        h = np.atleast_2d(h)
         out = []
-        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
-            z = h @ W.T + b
-            out.append(z)
+        for m in self.maps:
+            z = m(h)
+            out.append(z[0] if single else z)
             h = np.maximum(z, 0.0)
         return out
 
+    def logits(self, x):
+        """The output rows: shape (k,) for one x, (batch, k) for a batch (k = 1 for a Heaviside output)."""
+        return self.preactivations(x)[-1]
+
     def __call__(self, x):
-        """The real output pre-activation Phi(x): a float, or an array for a batch."""
-        z = self.preactivations(x)[-1]
-        return z[..., 0]
+        """One output: the real pre-activation Phi(x) (a float, or an array for a batch).
+        k >= 2 outputs: the logits (as :meth:`logits`)."""
+        z = self.logits(x)
+        return z[..., 0] if self.n_outputs == 1 else z
 
     def classify(self, x):
-        """Heaviside class of the output: 1 where Phi(x) >= 0, else 0."""
-        return (self(x) >= 0).astype(np.int8)
+        """The class: the Heaviside of Phi (1 where Phi(x) >= 0) for one output, else the argmax of
+        the logits (ties to the lowest index)."""
+        z = self.logits(x)
+        if self.n_outputs == 1:
+            return (z[..., 0] >= 0).astype(np.int8)
+        return np.argmax(z, axis=-1)
 
     def pattern(self, x):
         """Activation pattern of the hidden units (booleans, layer by layer) at a single x."""
         return [z > 0 for z in self.preactivations(x)[:-1]]
 
-    def gradient(self, x):
-        """Gradient of Phi at a single point x (the constant gradient of its cell); for a reduced
-        network, in the coordinates Q^T (same norm as the true gradient)."""
+    def backward(self, x, grad_out):
+        """Vector-Jacobian products by back-propagation: for inputs ``x`` (batch x coords) and
+        output cotangents ``grad_out`` (batch x k), the rows ``grad_out[i] . dz/dx (x[i])`` (the
+        gradient of the cell of ``x[i]``, taken with its activation pattern: ``z > 0`` active)."""
+        X = np.atleast_2d(self._inputs(x))
+        G = np.asarray(grad_out, dtype=float).reshape(X.shape[0], self.n_outputs)
+        pre = self.preactivations(X)
+        for l in range(len(self.maps) - 1, 0, -1):
+            G = self.maps[l].transpose(G) * (pre[l - 1] > 0)
+        return self.maps[0].transpose(G)
+
+    def gradient(self, x, output=None):
+        """Gradient at a single point x (the constant gradient of its cell), by back-propagation;
+        for a reduced network, in the coordinates Q^T (same norm as the true gradient).
+
+        One output: the gradient of Phi, shape (coords,).  k >= 2 outputs: the Jacobian of the
+        logits (k x coords), or with ``output=j`` the gradient of logit j."""
         x = self._inputs(x)
         if x.ndim != 1:
             raise ValueError("gradient takes a single point x of shape (d,)")
-        J = self.weights[0]
-        for W, active in zip(self.weights[1:], self.pattern(x)):
-            J = W @ (active[:, None] * J)
-        return J[0]
+        k = self.n_outputs
+        if output is not None:
+            if not (isinstance(output, (int, np.integer)) and 0 <= output < k):
+                raise ValueError(f"output must be an int in [0, {k - 1}], got {output!r}")
+            return self.backward(x[None], np.eye(k)[output][None])[0]
+        if k == 1:
+            return self.backward(x[None], np.ones((1, 1)))[0]
+        return self.backward(np.repeat(x[None], k, axis=0), np.eye(k))
 
     def cell(self, x):
         """The linear region of a single point x: a :class:`relucap.numerics.cells.Cell`."""
@@ -162,7 +258,14 @@ class ReLUNetwork:
 
     def __repr__(self):
         extra = f", reduced to {self.coords} coordinates" if self.reduced else ""
-        return f"ReLUNetwork(dim={self.dim}, widths={self.widths}, n_units={self.n_units}{extra})"
+        out = f", outputs={self.n_outputs}" if self.n_outputs > 1 else ""
+        return f"ReLUNetwork(dim={self.dim}, widths={self.widths}{out}, n_units={self.n_units}{extra})"
+
+
+def _readonly(a):
+    a = np.array(a, dtype=float)
+    a.setflags(write=False)
+    return a
 
 
 # Above this input dimension random_network(reduced=None) samples the reduced first layer.
@@ -184,8 +287,9 @@ def _first_layer(d, n1, std, g, reduced):
 
 
 def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale=1.0, rng=None,
-                   reduced=None):
-    """A random network ``dim -> widths[0] -> ... -> widths[-1] -> 1``.
+                   reduced=None, outputs=1):
+    """A random network ``dim -> widths[0] -> ... -> widths[-1] -> outputs`` (1 output by default,
+    or ``outputs >= 2`` logits).
 
     init
         ``"he"`` -- entries N(0, 2/fan_in) in every layer;
@@ -212,7 +316,8 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
     g = as_generator(rng)
     if reduced is None:
         reduced = d > REDUCE_ABOVE
-    sizes = (d,) + widths + (1,)
+    outputs = validate.count(outputs, "outputs")
+    sizes = (d,) + widths + (outputs,)
     weights, biases = [], []
     for l in range(len(sizes) - 1):
         fan_in, fan_out = sizes[l], sizes[l + 1]

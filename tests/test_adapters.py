@@ -46,15 +46,15 @@ def test_from_torch_float32_module_is_exact_in_float64():
 
 
 @pytest.mark.parametrize("bad, exc", [
-    ("conv", TypeError), ("relu_last", ValueError), ("three", ValueError), ("double_linear", ValueError),
+    ("conv", TypeError), ("relu_last", ValueError), ("maxpool", TypeError), ("relu_first", ValueError),
     ("not_seq", TypeError)])
 def test_from_torch_rejects(bad, exc):
     torch = pytest.importorskip("torch")
     nn = torch.nn
     module = {"conv": lambda: nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)),
               "relu_last": lambda: nn.Sequential(nn.Linear(3, 3), nn.ReLU()),
-              "three": lambda: nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3)),
-              "double_linear": lambda: nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1)),
+              "maxpool": lambda: nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.MaxPool1d(2), nn.Linear(2, 1)),
+              "relu_first": lambda: nn.Sequential(nn.ReLU(), nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1)),
               "not_seq": lambda: nn.Linear(3, 1)}[bad]()
     with pytest.raises(exc):
         from_torch(module)
@@ -101,7 +101,7 @@ def test_from_sklearn_rejects(mlp):
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from_sklearn(MLPClassifier(max_iter=5).fit(X[:60], np.arange(60) % 3))
+            from_sklearn(MLPClassifier(max_iter=5).fit(X[:60], np.eye(3, dtype=int)[np.arange(60) % 3]))  # multi-label
     with pytest.raises(ValueError, match="fitted"):
         from_sklearn(MLPClassifier())
 

@@ -15,7 +15,7 @@ from relucap.theory.symbols import a, alpha, d, n, r
 def test_forms_match_theory():
     net = random_network(20, (16, 8), bias="gaussian", rng=0)
     dist = list(net.cell(np.random.default_rng(1).standard_normal(20)).distances)
-    forms, bracket = bound_forms_at(20, dist, 1.0)
+    forms, bracket, _ = bound_forms_at(20, dist, 1.0)
     vals = {"d": 20, "n": len(dist), "a": min(dist), "r": 1.0}
     for form in ("paper", "tail", "cap"):
         assert abs(forms[form] / evaluate(theory.kurkova_bound(n, d, a, r, form), vals, dps=15) - 1) < 1e-12
