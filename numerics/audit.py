@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 
+from . import validate
 from .cap import cap
 from .network import as_generator
 
@@ -81,7 +82,7 @@ class AuditResult:
 
 def _caps(d, ts, dps):
     """C_d(t) for each t >= 0 (0 once t >= 1)."""
-    return [cap(d, t, dps=dps) if t < 1 else mpmath.mpf(0) for t in ts]
+    return [cap(d, validate.binary(t), dps=dps) if t < 1 else mpmath.mpf(0) for t in ts]
 
 
 def bound_forms_at(d, distances, r, *, dps=15):

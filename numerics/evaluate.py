@@ -14,6 +14,7 @@ import mpmath
 import sympy
 
 from . import validate
+from .contexts import isolated
 
 __all__ = ["evaluate", "judge", "Verdict", "HOLDS", "FAILS", "UNDECIDED", "SYMBOLIC"]
 
@@ -122,6 +123,7 @@ def _guard_digits(vals):
     return 10 + big
 
 
+@isolated
 def evaluate(expr, values, *, dps=30):
     """Value of a theory expression at ``values`` (a dict from symbol or name to a number, or to a
     list for an indexed family such as the distances ``alpha[j]``), as an mpf with ``dps`` digits.
@@ -166,6 +168,7 @@ def _relative(x, y):
     return (y - x) / scale if scale else mpmath.mpf(0)
 
 
+@isolated
 def judge(relation, values, *, dps=50, tol_digits=None):
     """Judge a relation (``<=``, ``<``, ``>=``, ``>``, ``Eq``, ``Equivalent``) at a point.
 
@@ -210,6 +213,7 @@ def judge(relation, values, *, dps=50, tol_digits=None):
     return Verdict(relation, status, m, lhs, rhs, dps)
 
 
+@isolated
 def domain_point(domain, u, *, dps=50, lengths=None):
     """A point of a theorem's ``domain`` from numbers ``u[name]`` in [0, 1] (one per variable; for an
     indexed family such as ``alpha`` a list), mapping each through its :class:`Range` in order, so
