@@ -82,16 +82,20 @@ class AuditResult:
 
 def _caps(d, ts, dps):
     """C_d(t) for each t >= 0 (0 once t >= 1)."""
-    return [cap(d, validate.binary(t), dps=dps) if t < 1 else mpmath.mpf(0) for t in ts]
+    return [cap(d, t, dps=dps) if t < 1 else mpmath.mpf(0) for t in ts]
 
 
 def bound_forms_at(d, distances, r, *, dps=15):
     """``(forms, bracket)`` for one input: the four forms of the [K26] bound and the lower bracket,
     from every unit's distance (hidden units first, the output unit last)."""
+    d = validate.dimension(d, "d")
+    dps = validate.dps(dps)
     distances = np.asarray(distances, dtype=float)
+    if distances.ndim != 1 or len(distances) == 0 or np.isnan(distances).any() or (distances < 0).any():
+        raise ValueError(f"distances must be a non-empty list of numbers >= 0 (inf allowed), got {distances!r}"[:200])
     n = len(distances)
     with mpmath.workdps(dps + 10):
-        r = mpmath.mpf(r)
+        r = validate.positive(r, "r")
         ts = [mpmath.mpf(a) / r for a in distances if np.isfinite(a)]
         t = min(ts) if ts else mpmath.inf
         caps = _caps(d, ts, dps + 5)
