@@ -167,6 +167,7 @@ class ReLUNetwork:
 
 # Above this input dimension random_network(reduced=None) samples the reduced first layer.
 REDUCE_ABOVE = 4096
+MAX_RANDOM_DIM = 10**300     # std = sqrt(2/d) and chi_d must stay float64 numbers
 
 
 def _first_layer(d, n1, std, g, reduced):
@@ -179,7 +180,9 @@ def _first_layer(d, n1, std, g, reduced):
         return g.standard_normal((n1, d)) * std
     k = min(d, n1)
     T = np.triu(g.standard_normal((k, n1)), 1)
-    T[np.arange(k), np.arange(k)] = np.sqrt(g.chisquare(d - np.arange(k)))
+    # degrees of freedom as floats: d may exceed int64 (d - i rounds only beyond 2^53, where the
+    # relative change i/d of chi_(d-i) is below float64 resolution)
+    T[np.arange(k), np.arange(k)] = np.sqrt(g.chisquare(float(d) - np.arange(k, dtype=float)))
     return T.T * std
 
 
@@ -197,8 +200,13 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
            different streams from the same seed.
     """
     d = validate.dimension(dim, "dim")
-    if isinstance(widths, (int, np.integer)):
+    if d > MAX_RANDOM_DIM:
+        raise ValueError(f"dim must be at most 1e300 for a random network (its weights are float64), got a "
+                         f"dimension of {len(str(d)) if d < 10**4000 else 'over 4000'} digits")
+    if isinstance(widths, (int, np.integer, str, float)) and not isinstance(widths, bool):
         widths = (widths,)
+    if not isinstance(widths, (tuple, list)) and not (isinstance(widths, np.ndarray) and widths.ndim == 1):
+        raise TypeError(f"widths must be an integer or a sequence of integers >= 1, got {widths!r}"[:200])
     widths = tuple(validate.count(w, "widths") for w in widths)
     if len(widths) == 0:
         raise ValueError("widths must name at least one hidden layer")
@@ -214,9 +222,9 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
     for l in range(len(sizes) - 1):
         fan_in, fan_out = sizes[l], sizes[l + 1]
         if init == "he":
-            std = np.sqrt(2.0 / fan_in)
+            std = np.sqrt(2.0 / float(fan_in))
         elif init == "he-fanout":
-            std = 1.0 if l == len(sizes) - 2 else np.sqrt(2.0 / fan_out)
+            std = 1.0 if l == len(sizes) - 2 else np.sqrt(2.0 / float(fan_out))
         else:
             std = sigma
         if l == 0:
