@@ -50,6 +50,9 @@ class ReLUNetwork:
             b = np.array(b, dtype=float).reshape(-1)
             if W.ndim != 2:
                 raise ValueError(f"weights[{l}] must be a 2-D array, got shape {W.shape}")
+            if 0 in W.shape:
+                what = "input dimension" if l == 0 and W.shape[1] == 0 else "layer width"
+                raise ValueError(f"weights[{l}] has shape {W.shape}: a {what} of 0 is not a network")
             if l > 0 and W.shape[1] != Ws[-1].shape[0]:
                 raise ValueError(f"weights[{l}] has {W.shape[1]} columns but layer {l - 1} has "
                                  f"{Ws[-1].shape[0]} units")
@@ -132,8 +135,13 @@ class ReLUNetwork:
         return out
 
     def __call__(self, x):
-        """The real output pre-activation Phi(x): a float, or an array for a batch."""
-        z = self.preactivations(x)[-1]
+        """The real output pre-activation Phi(x): a float, or an array for a batch.  Raises
+        ValueError when it overflows float64 (weights near 1e308), rather than returning inf."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self.preactivations(x)[-1]
+        if not np.isfinite(z).all():
+            raise ValueError("the network's output overflows float64 at this input (its weights or the input "
+                             "are too large); rescale the weights")
         return z[..., 0]
 
     def classify(self, x):

@@ -225,6 +225,9 @@ def run_numeric_check(thm, seed, cache=None):
 
 
 def cmd_theorems(args):
+    validate.count(args.seed, "--seed", minimum=0)
+    if args.id and args.id not in theory.THEOREMS:
+        raise ValueError(f"--id: no theorem {args.id!r}; registered: {', '.join(sorted(theory.THEOREMS))}")
     thms = [theory.theorem(args.id)] if args.id else list(theory.THEOREMS.values())
     items, checks = [], {}
     for thm in thms:

@@ -131,6 +131,19 @@ def jsonable(obj):
     return str(obj)
 
 
+def output_file(path, flag):
+    """Check, before any work, that ``path`` can be written as a file: its directory exists and it
+    is not itself a directory.  Raises ValueError naming ``flag``."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{flag}: {path} is a directory, not a file")
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag}: the directory {os.path.dirname(path) or '.'} of {path} does not exist")
+    return path
+
+
 def text_table(rows, headers):
     """A plain aligned table (for the terminal)."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
