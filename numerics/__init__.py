@@ -12,3 +12,4 @@ from .cells import Cell
 from .perturb import random_inputs
 from .estimate import FailureEstimate, estimate_failure
 from .adapters import from_torch, from_sklearn, save_network, load_network, load_model
+from .validate import PrecisionWarning
