@@ -18,7 +18,9 @@ from flint import ctx
 
 __all__ = ["LOCK", "isolated"]
 
-LOCK = threading.RLock()
+# Kept on the mpmath module itself, so that a re-imported relucap (tests that reload modules,
+# two copies on sys.path) still shares one lock with every other copy: the contexts are shared.
+LOCK = mpmath.__dict__.setdefault("_relucap_precision_lock", threading.RLock())
 
 
 def isolated(fn):

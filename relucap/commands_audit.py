@@ -24,8 +24,10 @@ def add_parser(sub):
     p.set_defaults(func=cmd_audit)
 
 
-def progress_bar(stream=sys.stderr, width=30):
-    """A ``progress(i, total)`` callback drawing a bar on ``stream``."""
+def progress_bar(stream=None, width=30):
+    """A ``progress(i, total)`` callback drawing a bar on ``stream`` (default: the current stderr)."""
+    stream = sys.stderr if stream is None else stream
+
     def progress(i, total):
         filled = width * i // max(total, 1)
         stream.write(f"\raudit [{'#' * filled}{'.' * (width - filled)}] {i}/{total}")
