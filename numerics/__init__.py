@@ -21,6 +21,7 @@ _EXPORTS = {
     "FailureEstimate": "estimate", "estimate_failure": "estimate",
     "from_torch": "adapters", "from_sklearn": "adapters", "save_network": "adapters",
     "load_network": "adapters", "load_model": "adapters",
+    "PrecisionWarning": "validate",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -225,8 +225,20 @@ def save_network(net, path):
 
 
 def load_network(path):
-    """The :class:`ReLUNetwork` stored by :func:`save_network` (or any ``.npz`` with ``W0, b0, ...``)."""
-    with np.load(path, allow_pickle=False) as f:
+    """The :class:`ReLUNetwork` stored by :func:`save_network` (or any ``.npz`` with ``W0, b0, ...``).
+    A missing, unreadable or corrupt file raises ``ValueError`` naming the path."""
+    import zipfile
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file" if not os.path.exists(path) else f"{path} is not a file")
+    try:
+        f = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path} is not a readable .npz network file ({type(exc).__name__})") from None
+    if not hasattr(f, "files"):
+        raise ValueError(f"{path} holds one array, not a .npz network file with W0, b0, W1, b1, ...")
+    with f:
         keys = set(f.files)
         if "W0" not in keys or "b0" not in keys:
             raise ValueError(f"{path}: a network file needs arrays W0, b0, W1, b1, ...; found {sorted(keys)}")
@@ -234,8 +246,12 @@ def load_network(path):
         while f"W{l}" in keys:
             if f"b{l}" not in keys:
                 raise ValueError(f"{path}: array W{l} has no bias b{l}")
-            weights.append(f[f"W{l}"])
-            biases.append(f[f"b{l}"])
+            try:
+                weights.append(f[f"W{l}"])
+                biases.append(f[f"b{l}"])
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+                raise ValueError(f"{path}: array W{l} or b{l} cannot be read ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0] if str(exc) else ''})"[:300]) from None
             l += 1
         dim = str(f["dim"]) if "dim" in keys else None
         classes = tuple(f["classes"].tolist()) if "classes" in keys else None

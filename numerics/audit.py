@@ -42,6 +42,7 @@ import mpmath
 import numpy as np
 
 from .attacks import minimum_adversarial
+from . import validate
 from .cap import cap
 from .cells import cell_distances
 from .network import as_generator
@@ -116,10 +117,14 @@ def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False)
     ``stop_vacuous=True`` stops evaluating the union sum once its lower bounds certify it is
     >= 1 (the bound is then vacuous; ``forms["union"]`` is that certified lower bound and
     ``union.vacuous`` is set), and the bracket once it is certified <= 0."""
+    d = validate.dimension(d, "d")
+    dps = validate.dps(dps)
     distances = np.asarray(distances, dtype=float)
+    if distances.ndim != 1 or len(distances) == 0 or np.isnan(distances).any() or (distances < 0).any():
+        raise ValueError(f"distances must be a non-empty list of numbers >= 0 (inf allowed), got {distances!r}"[:200])
     n = len(distances)
     with mpmath.workdps(dps + 10):
-        rr = float(r)
+        rr = float(validate.positive(r, "r"))
         ts = distances / rr
         tmin = float(ts.min()) if n else math.inf
         t = mpmath.mpf(float(distances.min())) / mpmath.mpf(rr) if np.isfinite(tmin) else mpmath.inf

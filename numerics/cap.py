@@ -31,6 +31,7 @@ from flint import arb, ctx
 
 from . import cap_certified as kernels
 from . import validate
+from .contexts import isolated
 
 __all__ = ["cap", "log_cap", "cap_method", "Enclosure", "ConvergenceError"]
 
@@ -133,6 +134,7 @@ def _parse(d, t, model, dps, maxprec):
     model = validate.choice(model, "model", MODELS)
     d = validate.dimension(d, "d")
     dps = validate.dps(dps)
+    validate.warn_float(t, "t", dps)
     if model == "ball":
         d += 2
     bits = _target_bits(dps)
@@ -153,7 +155,9 @@ def _parse_t(t, guard_bits):
     if not isinstance(t, str):
         with mpmath.workprec(64):      # int, float and mpf convert exactly
             return validate.unit_interval(t, "t"), None
-    exact = Fraction(validate._to_decimal(t, "t"))
+    exact = validate.exact(t, "t")
+    if isinstance(exact, float):      # nan or inf: unit_interval names the argument
+        validate.unit_interval(t, "t")
     gap = 1 - abs(exact)
     near_one = max(0, gap.denominator.bit_length() - gap.numerator.bit_length() + 1) if gap else 0
     t_prec = guard_bits + near_one
@@ -225,6 +229,7 @@ def _exact_case(args):
     return None
 
 
+@isolated
 def cap(d, t, *, model="sphere", dps=30, certified=False, maxprec=None):
     """C_d(t): the normalized measure of {u in S^(d-1): <u, e> >= t} (``model="sphere"``), or
     the probability that a uniform point of the unit ball of R^d has <u, e> >= t (``"ball"``).
@@ -257,6 +262,7 @@ def cap(d, t, *, model="sphere", dps=30, certified=False, maxprec=None):
     return _round(mid, args.bits)
 
 
+@isolated
 def log_cap(d, t, *, model="sphere", dps=30, maxprec=None):
     """The natural logarithm of :func:`cap`, with relative error at most 10^(-dps).
 
@@ -281,6 +287,7 @@ def log_cap(d, t, *, model="sphere", dps=30, maxprec=None):
     return _round(mid, args.bits)
 
 
+@isolated
 def cap_method(d, t, *, model="sphere", dps=30):
     """The name of the regime :func:`cap` uses at (d, t, dps), for reports and manifests."""
     args = _parse(d, t, model, dps, None)

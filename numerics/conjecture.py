@@ -29,47 +29,29 @@ import sympy
 
 from relucap.theory.registry import Range
 
+from relucap.theory.parsing import parse_expression
+
 from . import validate
 from .evaluate import FAILS, HOLDS, SYMBOLIC, UNDECIDED, domain_point, judge
 
-__all__ = ["SearchResult", "search", "parse_statement", "parse_over", "relations_of", "NAMES"]
+__all__ = ["SearchResult", "search", "parse_statement", "parse_over", "relations_of"]
 
 PROBE_VALUES = (0.0, 1e-8, 1e-3, 0.5, 1 - 1e-3, 1.0)
 
 
-def _names():
-    from relucap import theory
-    from relucap.theory import symbols
-
-    names = {k: v for k, v in vars(symbols).items() if isinstance(v, (sympy.Basic, sympy.IndexedBase))}
-    names.update({"C": theory.CapMeasure, "CapMeasure": theory.CapMeasure, "exp": sympy.exp,
-                  "sqrt": sympy.sqrt, "log": sympy.log, "ln": sympy.log, "pi": sympy.pi, "E": sympy.E,
-                  "gamma": sympy.gamma, "beta": sympy.beta, "erfc": sympy.erfc, "erf": sympy.erf,
-                  "acos": sympy.acos, "asin": sympy.asin, "Min": sympy.Min, "Max": sympy.Max,
-                  "ball_bound": theory.ball_bound, "tail_bound": theory.tail_bound,
-                  "cap_lower_bound": theory.cap_lower_bound})
-    return names
-
-
-NAMES = None   # filled lazily by parse_statement: the names an inequality may use
-
-
 def parse_statement(text):
-    """A SymPy relation from text such as ``"C(d,t) <= exp(-d*t**2/2)/2"``, with relucap's names:
-    ``C``/``CapMeasure`` (the cap measure C_d(t)), ``exp``, ``sqrt``, ``log``, ``pi``, ``gamma``,
-    ``beta``, ``erfc``, ``ball_bound``, ``tail_bound``, and the symbols ``d, t, n, a, r, sigma, ...``
-    of :mod:`relucap.theory.symbols` (other names become plain symbols).  Several relations may be
-    joined with ``&``."""
-    from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+    """A SymPy relation from text such as ``"C(d,t) <= exp(-d*t**2/2)/2"``, parsed by the
+    whitelist of :mod:`relucap.theory.parsing` (nothing in the text is run): ``C``/``CapMeasure``
+    (the cap measure C_d(t)), ``exp``, ``sqrt``, ``log``, ``pi``, ``gamma``, ``beta``, ``erfc``,
+    ``ball_bound``, ``tail_bound``, ..., the symbols ``d, t, n, a, r, sigma, ...`` of
+    :mod:`relucap.theory.symbols`, and new plain names as real variables.  Several relations may
+    be joined with ``&``.  Unknown functions, attribute access and underscore names raise
+    ``ValueError`` naming what was refused."""
+    from relucap.theory.parsing import parse_statement as parse
 
-    global NAMES
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"the statement must be a non-empty inequality such as 'C(d,t) <= exp(-d*t**2/2)', got {text!r}")
-    NAMES = NAMES or _names()
-    try:
-        expr = parse_expr(text, local_dict=dict(NAMES), transformations=standard_transformations)
-    except Exception as exc:   # SyntaxError, TokenError, TypeError from SymPy
-        raise ValueError(f"the statement {text!r} is not a SymPy expression: {exc}") from None
+    expr = parse(text)
     relations_of(expr, what=f"the statement {text!r}")
     return expr
 
@@ -109,11 +91,11 @@ def parse_over(text, statement=None):
         bad = flags - {"log", "lin", "int"}
         if bad:
             raise ValueError(f"--over flags are log, lin and int, got {':'.join(sorted(bad))!r} in {item!r}")
-        try:
-            lo, hi = (sympy.sympify(x.strip(), locals={k: sympy.Symbol(k) for k in domain})
-                      for x in (lo_text, hi_text))
-        except (sympy.SympifyError, SyntaxError, TypeError) as exc:
-            raise ValueError(f"--over bounds of {name!r} must be numbers, got {item!r} ({exc})") from None
+        if name in domain:
+            raise ValueError(f"--over gives a range for {name!r} twice")
+        earlier = {k: syms.get(k, sympy.Symbol(k)) for k in domain}
+        lo, hi = (parse_expression(x.strip() or "?", what=f"--over bound {x.strip()!r} of {name!r}",
+                                   numbers_only=True, variables=earlier) for x in (lo_text, hi_text))
         if not lo.free_symbols and not hi.free_symbols:
             if not (lo.is_real and hi.is_real) or not lo.is_finite or not hi.is_finite:
                 raise ValueError(f"--over bounds of {name!r} must be finite real numbers, got {item!r}")
@@ -122,9 +104,14 @@ def parse_over(text, statement=None):
         sym = syms.get(name)
         integer = "int" in flags or bool(sym is not None and sym.is_integer)
         if integer and not lo.free_symbols and not hi.free_symbols:
-            lo, hi = sympy.ceiling(lo), sympy.floor(hi)
-            if lo > hi:
-                raise ValueError(f"--over range of {name!r} holds no integer, got {item!r}")
+            # an integer variable over d=2.5..10 is a typo, not [3, 10]: say so
+            for bound, text_ in ((lo, lo_text), (hi, hi_text)):
+                if not bound.is_integer:
+                    raise ValueError(f"--over bounds of the integer variable {name!r} must be integers, "
+                                     f"got {text_.strip()!r} in {item!r}")
+            if sym is not None and sym.is_positive and lo < 1 or name == "d" and lo < 2:
+                least = 2 if name == "d" else 1
+                raise ValueError(f"--over range of {name!r} must start at {least} or above, got {item!r}")
         log = "log" in flags or ("lin" not in flags and not lo.free_symbols and not hi.free_symbols
                                   and lo > 0 and hi / lo >= 1000)
         if log and (lo.free_symbols or not lo > 0):

@@ -33,6 +33,7 @@ from scipy.stats import binom
 
 from . import perturb, validate
 from .cap import log_cap
+from .contexts import isolated
 from .network import ReLUNetwork, as_generator
 
 __all__ = ["FailureEstimate", "estimate_failure", "log_caps", "cap_floats", "clopper_pearson",
@@ -96,14 +97,14 @@ def log_caps(model, d, t, *, dps=30):
     out = []
     for ti, ci in zip(t, floats):
         if ci > _FLOAT_FLOOR:
-            out.append(mpmath.mpf(math.log(ci)))
+            out.append(mpmath.mp.make_mpf(mpmath.libmp.from_float(math.log(ci))))   # exact
         elif model != "gaussian" and ti >= 1:
             out.append(mpmath.ninf)
         elif model == "gaussian":
             with mpmath.workdps(dps + 10):
                 out.append(+mpmath.log(mpmath.erfc(mpmath.mpf(ti) * mpmath.sqrt(d) / mpmath.sqrt(2)) / 2))
         else:
-            out.append(log_cap(d, float(ti), model=model, dps=dps))
+            out.append(log_cap(d, validate.binary(ti), model=model, dps=dps))
     return out
 
 
@@ -147,6 +148,7 @@ def _prepare(net, x):
     return net, x
 
 
+@isolated
 def estimate_failure(net, x, radius, *, samples, method="naive", model="sphere", rng=None,
                      event="misclassify", level=0.95, dps=30):
     """Estimate the probability that ``x + radius * u`` is misclassified (or leaves the cell).
@@ -165,7 +167,7 @@ def estimate_failure(net, x, radius, *, samples, method="naive", model="sphere",
     g = as_generator(rng)
     cell = net.cell(x)
     if method == "naive":
-        return _naive(net, cell, r, samples, model, event, level, g)
+        return _naive(net, cell, r, samples, model, event, level, g, dps)
     return _union(net, cell, r, samples, model, event, level, g, dps)
 
 
@@ -175,18 +177,21 @@ def _event(net, cell, u, r, event):
     return net.classify(cell.x + r * u) != cell.label
 
 
-def _naive(net, cell, r, m, model, event, level, g):
+def _naive(net, cell, r, m, model, event, level, g, dps):
     hits = 0
     for start in range(0, m, _BATCH):
         u = perturb.project(model, net.dim, net.coords, min(_BATCH, m - start), g)
         hits += int(_event(net, cell, u, r, event).sum())
     lo, hi = clopper_pearson(hits, m, level)
-    p = mpmath.mpf(hits) / m
     rel = math.sqrt((1 - hits / m) / hits) if hits else math.inf
-    return FailureEstimate(p, (mpmath.mpf(lo), mpmath.mpf(hi)), m, "naive", event, model, level, hits,
-                           mpmath.log(p) if hits else mpmath.ninf, rel_std=rel)
+    with mpmath.workdps(dps):       # hits/m and its log at the digits asked, not the global ones
+        p = mpmath.mpf(hits) / m
+        log_p = mpmath.log(p) if hits else mpmath.ninf
+        ci = (mpmath.mpf(lo), mpmath.mpf(hi))      # floats: exact at >= 53 bits
+    return FailureEstimate(p, ci, m, "naive", event, model, level, hits, log_p, rel_std=rel)
 
 
+@isolated
 def union_scores(net, cell, r, m, model, event, g, *, dps=30):
     """``(log_masses, scores)``: the cap masses ``log mu_j`` of the reachable faces and ``m``
     Karp-Luby-Madras scores ``1{event} / #{caps holding u}`` (empty when no face is reachable)."""
@@ -204,7 +209,8 @@ def union_scores(net, cell, r, m, model, event, g, *, dps=30):
     if not len(live):
         return log_mu, np.zeros(0)
     top = max(log_mu)
-    weights = np.array([float(mpmath.exp(v - top)) for v in log_mu])
+    with mpmath.workdps(dps):   # the face weights (and so the faces drawn) never see mp.dps
+        weights = np.array([float(mpmath.exp(v - top)) for v in log_mu])
     E, t = cell.normals[live], t_all[live]
     scores = np.empty(m)
     for start in range(0, m, _BATCH):

@@ -15,6 +15,7 @@ import mpmath
 import sympy
 
 from . import validate
+from .contexts import isolated
 
 __all__ = ["evaluate", "judge", "Verdict", "HOLDS", "FAILS", "UNDECIDED", "SYMBOLIC"]
 
@@ -55,7 +56,15 @@ def _prepare(expr, values):
     """Substitute integer bounds of sums, expand them, and name each indexed distance a symbol.
 
     Returns (expression, ordered argument symbols, argument values)."""
+    if not isinstance(values, dict):
+        raise TypeError(f"values must be a dict from symbols (or their names) to numbers, got {type(values).__name__}")
     values = {_key(k): v for k, v in values.items()}
+    if isinstance(expr, str):
+        from relucap.theory.parsing import parse_expression
+
+        expr = parse_expression(expr, what="the expression")     # never sympify text: it would run it
+    elif not isinstance(expr, (sympy.Basic, int, float)):
+        raise TypeError(f"expr must be a SymPy expression or relation, got {type(expr).__name__}")
     expr = sympy.sympify(expr)
     if expr.has(sympy.Derivative):
         expr = _cap_derivatives(expr)
@@ -80,6 +89,7 @@ def _prepare(expr, values):
         expr = expr.subs(ind, sym)
         arg_syms.append(sym)
         arg_vals.append(seq[idx - 1])
+        _DECLARED[sym] = ind.base
     for sym in sorted(expr.free_symbols, key=lambda s: s.name):
         if sym in arg_syms:
             continue
@@ -111,20 +121,44 @@ def _compiled(expr, args):
     return sympy.lambdify(args, expr, modules=MODULES)
 
 
-def _number(v):
-    """Exact integers stay ints (dimensions like 10**30 lose nothing); the rest become mpf at the
+_DECLARED = {}   # the IndexedBase behind each alpha_j argument symbol (for its domain)
+
+
+def _domain_value(sym, v, dps):
+    """The value ``v`` of ``sym`` checked against the symbol's declared domain: an int for an
+    integer symbol (the dimension ``d`` of relucap.theory.symbols needs d >= 2), else an exact
+    Fraction (or +inf for a distance alpha_j to a hyperplane that does not exist).  Strings,
+    ints, floats, Fractions, mpf and SymPy numbers all go through :func:`validate.exact`."""
+    from relucap.theory import symbols
+
+    declared = _DECLARED.get(sym, sym)
+    name = f"{declared.name}[{sym.name.rsplit('_', 1)[-1]}]" if declared is not sym else sym.name
+    if isinstance(v, (list, tuple)):
+        raise TypeError(f"{name} must be a number, got a {type(v).__name__}")
+    if declared == symbols.d:
+        return validate.dimension(v, name)
+    validate.warn_float(v, name, dps)
+    x = validate.exact(v, name)
+    positive = bool(declared.is_positive)
+    if isinstance(x, float):
+        if x == float("inf") and isinstance(declared, sympy.IndexedBase):
+            return mpmath.inf
+        raise ValueError(f"{name} must be a finite real number, got {v!r}")
+    if declared.is_integer and x.denominator != 1:
+        raise ValueError(f"{name} must be an integer, got {v!r}")
+    if positive and not x > 0:
+        raise ValueError(f"{name} must be > 0, got {v!r}")
+    if declared.is_nonnegative and not x >= 0:
+        raise ValueError(f"{name} must be >= 0, got {v!r}")
+    return x.numerator if declared.is_integer else x
+
+
+def _number(x):
+    """An int stays exact (dimensions like 10**30 lose nothing); a Fraction becomes an mpf at the
     working precision."""
-    if isinstance(v, bool):
-        raise TypeError("a value must be a number, not a bool")
-    if isinstance(v, int):
-        return v
-    if isinstance(v, sympy.Basic):
-        if v.is_Integer:
-            return int(v)
-        return mpmath.mpf(sympy.N(v, mpmath.mp.dps + 5))
-    if isinstance(v, str):
-        return mpmath.mpf(v) if not v.strip().lstrip("-").isdigit() else int(v)
-    return mpmath.mpf(v)
+    if isinstance(x, int) or isinstance(x, mpmath.mpf):
+        return x
+    return validate.real(x, "value")
 
 
 def _guard_digits(vals):
@@ -132,10 +166,10 @@ def _guard_digits(vals):
     # log10 of the largest magnitude as extra digits.
     big = 1
     for v in vals:
-        try:
-            big = max(big, abs(int(mpmath.log10(abs(mpmath.mpf(v)) + 1))) if v else 1)
-        except (TypeError, ValueError, OverflowError):
-            pass
+        if isinstance(v, int):
+            big = max(big, len(str(abs(v))) if abs(v) < 10**5000 else int(abs(v).bit_length() * 0.30103) + 1)
+        elif hasattr(v, "numerator") and v:
+            big = max(big, int((abs(v.numerator).bit_length() - v.denominator.bit_length()) * 0.30103) + 1)
     return 10 + big
 
 
@@ -157,6 +191,7 @@ def evaluate(expr, values, *, dps=30):
         return judge(expr, values, dps=dps)
     dps = validate.dps(dps)
     e, args, vals = _prepare(expr, values)
+    vals = [_domain_value(sym, v, dps) for sym, v in zip(args, vals)]
     with mpmath.workdps(dps + _guard_digits(vals)):
         nums = [_number(v) for v in vals]
         fn = _compiled(e, args)
@@ -191,6 +226,7 @@ def _relative(x, y):
     return (y - x) / scale if scale else mpmath.mpf(0)
 
 
+@isolated
 def judge(relation, values, *, dps=50, tol_digits=None):
     """Judge a relation (``<=``, ``<``, ``>=``, ``>``, ``Eq``, ``Equivalent``) at a point.
 
@@ -252,6 +288,8 @@ def _conjunction(relation, parts, dps):
     return Verdict(relation, status, min(margins) if margins else None, dps=dps, parts=parts)
 
 
+
+@isolated
 def domain_point(domain, u, *, dps=50, lengths=None):
     """A point of a theorem's ``domain`` from numbers ``u[name]`` in [0, 1] (one per variable; for an
     indexed family such as ``alpha`` a list), mapping each through its :class:`Range` in order, so

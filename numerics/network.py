@@ -62,7 +62,8 @@ class ReLUNetwork:
             if W.ndim != 2:
                 raise ValueError(f"weights[{l}] must be a 2-D array, got shape {W.shape}")
             if 0 in W.shape:
-                raise ValueError(f"weights[{l}] must have at least one row and one column, got shape {W.shape}")
+                what = "input dimension" if l == 0 and W.shape[1] == 0 else "layer width"
+                raise ValueError(f"weights[{l}] has shape {W.shape}: a {what} of 0 is not a network")
             if l > 0 and W.shape[1] != maps[-1].out_size:
                 raise ValueError(f"weights[{l}] has {W.shape[1]} columns but layer {l - 1} has "
                                  f"{maps[-1].out_size} units")
@@ -206,8 +207,13 @@ class ReLUNetwork:
 
     def __call__(self, x):
         """One output: the real pre-activation Phi(x) (a float, or an array for a batch).
-        k >= 2 outputs: the logits (as :meth:`logits`)."""
-        z = self.logits(x)
+        k >= 2 outputs: the logits (as :meth:`logits`).  Raises ValueError when the output overflows
+        float64 (weights near 1e308), rather than returning inf."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self.logits(x)
+        if not np.isfinite(z).all():
+            raise ValueError("the network's output overflows float64 at this input (its weights or the input "
+                             "are too large); rescale the weights")
         return z[..., 0] if self.n_outputs == 1 else z
 
     def classify(self, x):
@@ -270,6 +276,7 @@ def _readonly(a):
 
 # Above this input dimension random_network(reduced=None) samples the reduced first layer.
 REDUCE_ABOVE = 4096
+MAX_RANDOM_DIM = 10**300     # std = sqrt(2/d) and chi_d must stay float64 numbers
 
 
 def _first_layer(d, n1, std, g, reduced):
@@ -282,7 +289,9 @@ def _first_layer(d, n1, std, g, reduced):
         return g.standard_normal((n1, d)) * std
     k = min(d, n1)
     T = np.triu(g.standard_normal((k, n1)), 1)
-    T[np.arange(k), np.arange(k)] = np.sqrt(g.chisquare(d - np.arange(k)))
+    # degrees of freedom as floats: d may exceed int64 (d - i rounds only beyond 2^53, where the
+    # relative change i/d of chi_(d-i) is below float64 resolution)
+    T[np.arange(k), np.arange(k)] = np.sqrt(g.chisquare(float(d) - np.arange(k, dtype=float)))
     return T.T * std
 
 
@@ -304,8 +313,13 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
         different streams from the same seed.
     """
     d = validate.dimension(dim, "dim")
-    if isinstance(widths, (int, np.integer)):
+    if d > MAX_RANDOM_DIM:
+        raise ValueError(f"dim must be at most 1e300 for a random network (its weights are float64), got a "
+                         f"dimension of {len(str(d)) if d < 10**4000 else 'over 4000'} digits")
+    if isinstance(widths, (int, np.integer, str, float)) and not isinstance(widths, bool):
         widths = (widths,)
+    if not isinstance(widths, (tuple, list)) and not (isinstance(widths, np.ndarray) and widths.ndim == 1):
+        raise TypeError(f"widths must be an integer or a sequence of integers >= 1, got {widths!r}"[:200])
     widths = tuple(validate.count(w, "widths") for w in widths)
     if len(widths) == 0:
         raise ValueError("widths must name at least one hidden layer")
@@ -322,9 +336,9 @@ def random_network(dim, widths, *, init="he", bias="zero", sigma=1.0, bias_scale
     for l in range(len(sizes) - 1):
         fan_in, fan_out = sizes[l], sizes[l + 1]
         if init == "he":
-            std = np.sqrt(2.0 / fan_in)
+            std = np.sqrt(2.0 / float(fan_in))
         elif init == "he-fanout":
-            std = 1.0 if l == len(sizes) - 2 else np.sqrt(2.0 / fan_out)
+            std = 1.0 if l == len(sizes) - 2 else np.sqrt(2.0 / float(fan_out))
         else:
             std = sigma
         if l == 0:

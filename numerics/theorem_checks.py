@@ -13,6 +13,7 @@ import math
 import mpmath
 import numpy as np
 
+from . import validate
 from .cap import cap
 from .estimate import binomial_pvalue, estimate_failure
 from .network import ReLUNetwork, random_network
@@ -37,7 +38,7 @@ def check_crossing(*, seed=0, samples=4000, alpha=1e-3):
     seeds = np.random.SeedSequence(seed).spawn(len(cases))
     rows, ok = [], True
     for (d, tau), s in zip(cases, seeds):
-        exact = cap(d, tau, dps=20)
+        exact = cap(d, validate.binary(tau), dps=20)
         net = _one_unit(d, tau)
         if exact > 1e-3:
             est = estimate_failure(net, np.zeros(1), 1.0, samples=samples, method="naive", rng=np.random.default_rng(s))
@@ -93,7 +94,8 @@ def check_bracket(*, seed=0, networks=20, samples=4000, alpha=1e-3):
             continue
         r = 3.0 * a_out
         with mpmath.workdps(30):
-            lower = cap(d, a_out / r, dps=20) - sum(cap(d, min(h / r, 1.0), dps=20) for h in hidden if np.isfinite(h))
+            lower = cap(d, validate.binary(a_out / r), dps=20) - sum(cap(d, validate.binary(min(h / r, 1.0)), dps=20)
+                                                                for h in hidden if np.isfinite(h))
         if lower <= 0.01:
             continue
         tested += 1

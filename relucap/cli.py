@@ -2,7 +2,10 @@
 
 Every command takes ``--json`` and then prints one JSON object on stdout, numbers as decimal
 strings, and ``--quiet`` (no progress on stderr).  Bad arguments exit with status 2 and one line on
-stderr naming the argument.
+stderr naming the argument.  Exit status: 0 on success, 1 for a finding (a counterexample, a
+violation) or a value that did not converge, 2 for bad input or an unusable file or directory,
+130 when interrupted (SIGINT).  No run prints a traceback; set ``RELUCAP_TRACEBACK=1`` to see one
+for an unexpected error.
 
 Start-up is part of the contract: building the parser imports the command modules, which import
 nothing heavy at module level (SymPy, numpy, SciPy, matplotlib and torch are imported inside the
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import re
 import sys
 
 from . import __version__, output
@@ -29,7 +34,16 @@ class UsageError(Exception):
     """A bad command-line argument: printed as one line, exit status 2."""
 
 
+# Option values such as ``--t -1e-5`` or ``--seed -1`` are numbers, not options (argparse only
+# recognizes -1 and -.5); no relucap option looks like a negative number, so this is unambiguous.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-inf(inity)?$", re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message):
         raise UsageError(f"{self.prog}: {message}")
 
@@ -57,31 +71,67 @@ def common(p):
     return p
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_parser().parse_args(argv)
-        result = args.func(args)
-    except UsageError as exc:
-        print(str(exc).splitlines()[0], file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as exc:
-        message = (str(exc).splitlines() or [type(exc).__name__])[0]
-        print(f"relucap: error: {message}", file=sys.stderr)
-        return 2
-    except ArithmeticError as exc:      # ConvergenceError: a value we will not print unconverged
-        print(f"relucap: not converged: {(str(exc).splitlines() or [type(exc).__name__])[0]}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+def _first_line(exc):
+    lines = [x for x in str(exc).splitlines() if x.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _os_message(exc):
+    """An OSError as one line: what failed and on which path (no errno numbers, no traceback)."""
+    what = exc.strerror or _first_line(exc)
+    names = [x for x in (exc.filename, exc.filename2) if x is not None]
+    return f"{what}: {' -> '.join(map(str, names))}" if names else what
+
+
+def _run(argv):
+    from . import output
+
+    args = build_parser().parse_args(argv)
+    result = args.func(args)
     if result is None:
         return 0
     payload, text, status = result if len(result) == 3 else (*result, 0)
     try:
         print(json.dumps(output.jsonable(payload), indent=2) if getattr(args, "json", False) else text)
+        sys.stdout.flush()
     except BrokenPipeError:     # the reader (head, less) went away: not an error of ours
         sys.stderr.close()
     return status
+
+
+def _fail(status, message):
+    print(message, file=sys.stderr)
+    return status
+
+
+def main(argv=None):
+    """Run one command; returns the exit status (never raises, never prints a traceback)."""
+    try:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not all(isinstance(a, str) for a in argv):
+            raise TypeError("main(argv): argv must be a list of strings")
+        return _run(argv)
+    except KeyboardInterrupt:
+        return _fail(130, "relucap: interrupted")
+    except UsageError as exc:
+        return _fail(2, _first_line(exc))
+    except (ValueError, TypeError, LookupError) as exc:
+        # LookupError: an unknown key or name (theorem ids, table axes); the message names it
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else _first_line(exc)
+        return _fail(2, f"relucap: error: {str(message).splitlines()[0] if str(message).strip() else type(exc).__name__}")
+    except OverflowError as exc:
+        return _fail(2, f"relucap: error: a value is out of the supported range ({_first_line(exc)})")
+    except OSError as exc:       # a missing output directory, an existing file where one is needed
+        return _fail(2, f"relucap: error: {_os_message(exc)}")
+    except MemoryError:
+        return _fail(2, "relucap: error: out of memory (try a smaller problem)")
+    except ArithmeticError as exc:      # ConvergenceError: a value we will not print unconverged
+        return _fail(1, f"relucap: not converged: {_first_line(exc)}")
+    except Exception as exc:     # a bug: still one line, and a way to see the traceback
+        if os.environ.get("RELUCAP_TRACEBACK"):
+            raise
+        return _fail(2, f"relucap: internal error (please report it; RELUCAP_TRACEBACK=1 shows the "
+                        f"traceback): {type(exc).__name__}: {_first_line(exc)}")
 
 
 if __name__ == "__main__":

@@ -163,9 +163,21 @@ def cmd_audit(args):
         raise ValueError(f"--limit must be >= 1, got {args.limit}")
     if not 1 <= args.digits <= 50:
         raise ValueError(f"--digits must be in [1, 50], got {args.digits}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    import math
+
+    if not math.isfinite(args.radius):
+        raise ValueError(f"--radius must be a finite number > 0, got {args.radius}")
+    if args.csv:
+        from .output import output_file
+
+        output_file(args.csv, "--csv")
     gap = () if args.gap.strip().lower() == "none" else tuple(_multiple(v) for v in args.gap.split(","))
     net = load_model(args.model)
     X, y = load_data(args.data)
+    if len(X) == 0:
+        raise ValueError(f"--data: {args.data} holds no inputs")
     if X.ndim != 2:
         X = X.reshape(len(X), -1)          # images (N, C, H, W) flattened in C order, as the network takes them
     if args.limit is not None:

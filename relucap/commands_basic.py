@@ -78,10 +78,10 @@ def cmd_cap(args):
     log_value = capmod.log_cap(dim, t, model=model, dps=digits + 5)
     with mpmath.workdps(digits + 10):
         log10 = log_value / mpmath.log(10) if value != 0 else mpmath.ninf
-    payload = {"dim": str(dim), "t": args.t, "model": model, "digits": digits,
+    payload = {"dim": fmt(dim, digits), "t": args.t, "model": model, "digits": digits,
                "value": fmt(value, digits), "log10": fmt(log10, digits),
                "method": capmod.cap_method(dim, t, model=model, dps=digits)}
-    lines = [f"C_{dim}({args.t}) [{model}] = {payload['value']}", f"log10 = {payload['log10']}",
+    lines = [f"C_{payload['dim']}({args.t}) [{model}] = {payload['value']}", f"log10 = {payload['log10']}",
              f"method: {payload['method']}"]
     if args.certified:
         enc = capmod.cap(dim, t, model=model, dps=digits, certified=True)
@@ -144,7 +144,7 @@ def cmd_bound(args):
             if min(parsed) != validate.real(values["a"], "--distance"):
                 raise ValueError("--distance must equal the smallest of --distances (a(x) = min_j a_j)")
     forms = bound_forms(values, model, digits, distances)
-    payload = {"dim": str(values["d"]), "units": values["n"], "distance": args.distance,
+    payload = {"dim": fmt(values["d"], digits), "units": values["n"], "distance": args.distance,
                "radius": args.radius, "model": model, "digits": digits,
                "forms": {k: _form_entry(v, digits) for k, v in forms.items()}}
     # The paper form is vacuous exactly when d a^2 / (2 r^2) <= ln n (kurkova2026.vacuity).
@@ -231,6 +231,9 @@ def run_numeric_check(thm, seed, cache=None):
 def cmd_theorems(args):
     from relucap import theory
 
+    validate.count(args.seed, "--seed", minimum=0)
+    if args.id and args.id not in theory.THEOREMS:
+        raise ValueError(f"--id: no theorem {args.id!r}; registered: {', '.join(sorted(theory.THEOREMS))}")
     thms = [theory.theorem(args.id)] if args.id else list(theory.THEOREMS.values())
     items, checks = [], {}
     for thm in thms:

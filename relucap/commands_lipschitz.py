@@ -69,12 +69,12 @@ def _network(args):
 
     seed = validate.count(args.seed, "--seed", minimum=0)
     if args.weights:
+        from relucap.numerics.adapters import load_network
+
         try:
-            data = np.load(args.weights)
-        except OSError as exc:
-            raise ValueError(f"--weights: cannot read {args.weights!r} ({exc})") from None
-        k = sum(1 for name in data.files if name.startswith("W"))
-        return ReLUNetwork([data[f"W{i}"] for i in range(k)], [data[f"b{i}"] for i in range(k)]), seed
+            return load_network(args.weights), seed
+        except ValueError as exc:
+            raise ValueError(f"--weights: {exc}") from None
     widths = tuple(validate.count(w, "--widths") for w in str(args.widths).split("x"))
     validate.choice(args.init, "--init", ("he-fanout", "he", "gaussian"))
     validate.choice(args.bias, "--bias", ("zero", "gaussian", "uniform"))

@@ -45,14 +45,20 @@ def cmd_table(args):
         raise ValueError(f"--format must be one of latex, csv, md; got {style!r}")
     if args.standalone and style != "latex":
         raise ValueError(f"--standalone writes a LaTeX document; it does not go with --format {style}")
+    if not 1 <= args.digits <= 200:
+        raise ValueError(f"--digits must be an integer in [1, 200], got {args.digits}")
+    from .output import output_file
+
+    if args.output:
+        output_file(args.output, "-o")
     row_axis, row_values = _axis(args.rows, "--rows")
     col_axis, col_values = _axis(args.cols, "--cols")
     fixed = {}
     for f in args.fixed:
-        k, v = _axis(f, "--fixed")
-        if k in fixed:
-            raise ValueError(f"--fixed gives {k} twice")
-        fixed[k] = v
+        name, value = _axis(f, "--fixed")
+        if name in fixed:
+            raise ValueError(f"--fixed gives {name} twice ({fixed[name]!r} and {value!r}); give it once")
+        fixed[name] = value
     tab = tables.build_table(row_axis, row_values, col_axis, col_values, args.entry.split(","), fixed,
                              digits=args.digits, bold_tightest=args.bold_tightest)
     text = tables.standalone(tab) if args.standalone else tables.render(tab, style)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from fractions import Fraction
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -518,9 +519,9 @@ def _unit_coordinate(rng):
     lo, hi = int(lo), int(hi)
 
     def to_unit(v):
-        if rng.log:
-            return min(1.0, math.log(v / lo) / math.log(hi / lo))
-        return (v - lo) / (hi - lo)
+        if rng.log:      # math.log of ints: exact for any size (v / lo would overflow a float)
+            return min(1.0, (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)))
+        return float(Fraction(v - lo, hi - lo))
 
     return st.one_of(st.integers(lo, min(hi, lo + 20)).map(to_unit), _UNIT)
 

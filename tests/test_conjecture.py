@@ -60,7 +60,7 @@ def test_cli_exit_status_and_json(capsys):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["C(d,t) <=", "--over", "d=2..3,t=0..1"], "not a SymPy expression"),
+    (["C(d,t) <=", "--over", "d=2..3,t=0..1"], "not a formula"),
     (["C(d,t) <= 1", "--over", "d=2..3"], "missing t"),
     (["C(d,t) <= 1", "--over", "d=2..3,t=0..1,x=0..1"], "does not use"),
     (["C(d,t) <= 1", "--over", "d=2-3,t=0..1"], "name=lo..hi"),
