@@ -173,6 +173,7 @@ def _guard_digits(vals):
     return 10 + big
 
 
+@isolated
 def evaluate(expr, values, *, dps=30):
     """Value of a theory expression at ``values`` (a dict from symbol or name to a number, or to a
     list for an indexed family such as the distances ``alpha[j]``), as an mpf with ``dps`` digits.
