@@ -238,17 +238,24 @@ def _band(theorem_id, constants, d, N, L, p):
     return lo, hi, eta_value
 
 
-def _lipschitz_bracket(net, p, exact_cells, rng):
+def _lipschitz_bracket(net, p, exact_cells, rng, exact_seconds=1.0):
     """Certified ``(lower, upper)`` of Lip_p through the public ``lipschitz`` API: the exact value
     when enumeration is small enough, else a certified lower and upper bound."""
-    from .lipschitz import lipschitz
+    from .lipschitz import LipschitzTimeout, lipschitz
 
     try:
-        v = float(lipschitz(net, method="exact", p=p, max_cells=exact_cells).value)
+        v = float(lipschitz(net, method="exact", p=p, max_cells=exact_cells, time_limit=exact_seconds).value)
         return v, v, "exact"
-    except ValueError:
+    except (ValueError, LipschitzTimeout) as exc:
+        # the enumeration stopped at its budget: what it proved, widened by the separate bounds
         lo = float(lipschitz(net, method="lower", p=p, rng=rng).value)
         up = float(lipschitz(net, method="upper", p=p).value)
+        partial = getattr(exc, "bracket", None)
+        if partial is not None:
+            if partial.lower is not None:
+                lo = max(lo, float(partial.lower))
+            if partial.upper is not None:
+                up = min(up, float(partial.upper))
         return lo, up, "bracket"
 
 

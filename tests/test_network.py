@@ -71,7 +71,7 @@ BAD = [
     (lambda: ReLUNetwork([np.ones((2, 3)), np.ones((1, 4))], [np.zeros(2), np.zeros(1)]), "weights\\[1\\]"),
     (lambda: ReLUNetwork([np.full((2, 3), np.nan), np.ones((1, 2))], [np.zeros(2), np.zeros(1)]), "weights\\[0\\]"),
     (lambda: ReLUNetwork([np.ones((2, 3)), np.ones((1, 2))], [np.zeros(3), np.zeros(1)]), "biases\\[0\\]"),
-    (lambda: ReLUNetwork([np.ones((0, 3)), np.ones((1, 0))], [np.zeros(0), np.zeros(1)]), "at least one row"),
+    (lambda: ReLUNetwork([np.ones((0, 3)), np.ones((1, 0))], [np.zeros(0), np.zeros(1)]), "layer width of 0|at least one row"),
     (lambda: ReLUNetwork([np.ones((2, 3)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], dim=2), "dim"),
     (lambda: two_unit()(np.zeros(3)), "x must have shape"),
     (lambda: two_unit()(np.array([np.nan, 0.0])), "x must be finite"),
