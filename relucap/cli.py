@@ -21,7 +21,7 @@ import os
 import re
 import sys
 
-from . import __version__, output
+from . import __version__
 
 # Commands defined in their own modules: each has ``add_parser(subparsers)``.
 COMMAND_MODULES = ("relucap.commands_basic", "relucap.commands_table", "relucap.commands_check",

@@ -218,7 +218,10 @@ def test_real_subprocess_runs_keep_the_contract(argv, status):
     check_contract(argv, proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.3, 1.0, 2.0])
+# From 0.3 s on the signal lands in relucap's own code (its handler is in main()).  Earlier it can
+# land in the interpreter's start-up (site, the entry point's first import), which prints
+# Python's own KeyboardInterrupt traceback and which no program can intercept.
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
 def test_sigint_at_any_moment_exits_130_without_a_traceback(delay):
     proc = subprocess.Popen([sys.executable, "-m", "relucap.cli", "check", "robustness", "--dims", "10,100,1e4",
                              "--samples", "200000"],
