@@ -157,6 +157,11 @@ def run_parallel(fn, items, *, jobs=1, backend="loky", scheduler=None, progress=
     return out
 
 
+# digits of the union estimates a sweep reports: fixed, so that the worker count and the caller's
+# mpmath precision change nothing
+UNION_DPS = 20
+
+
 def _robustness_item(item):
     """All cases of one (architecture, dimension) network: plain data, no mpf across processes
     except the union estimates, which pickle."""
@@ -190,9 +195,10 @@ def _robustness_item(item):
                 if not len(log_mu):
                     est[event] = mpmath.mpf(0)
                     continue
-                top = max(log_mu)
-                mass = mpmath.exp(top) * mpmath.fsum(mpmath.exp(v - top) for v in log_mu)
-                est[event] = mass * float(scores.mean())
+                with mpmath.workdps(UNION_DPS):     # never the caller's global precision
+                    top = max(log_mu)
+                    mass = mpmath.exp(top) * mpmath.fsum(mpmath.exp(v - top) for v in log_mu)
+                    est[event] = mass * float(scores.mean())
             cases.append(dict(arch=arch, d=d, n=n, input=i, s=s, a=cell.a, r=r, ratio=r / cell.a,
                               bounds=bounds, samples=cfg.samples, hits={"leave_cell": int(left.sum()), "misclassify": int(mis.sum())},
                               union=est, union_samples=cfg.union_samples))

@@ -105,3 +105,19 @@ def test_eight_threads_at_different_precisions_leave_the_contexts_alone():
         digits = 15 + 7 * i
         assert _same(c, cap(10**(3 + i), "0.05", dps=digits))
         assert _same(lc, log_cap(10**(3 + i), "0.05", dps=digits))
+
+
+def test_a_robustness_sweep_does_not_depend_on_the_global_precision():
+    """The sweep's union estimates are formed at a fixed precision (jobs=1 runs in this process)."""
+    from relucap.numerics.sweep import RobustnessSweep, robustness_sweep
+
+    cfg = RobustnessSweep(archs=((4,),), dims=(10,), inputs=1, samples=200, union_samples=50)
+    results = []
+    saved = mpmath.mp.prec
+    try:
+        for dps in (5, 60):
+            mpmath.mp.dps = dps
+            results.append(repr(robustness_sweep(cfg, seed=3)))
+    finally:
+        mpmath.mp.prec = saved
+    assert results[0] == results[1]
