@@ -106,12 +106,20 @@ def _fail(status, message):
 
 def main(argv=None):
     """Run one command; returns the exit status (never raises, never prints a traceback)."""
+    as_program = argv is None
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         if not all(isinstance(a, str) for a in argv):
             raise TypeError("main(argv): argv must be a list of strings")
         return _run(argv)
     except KeyboardInterrupt:
+        # a second interrupt while the interpreter shuts down (joblib's and the report's clean-up)
+        # would escape as an unhandled KeyboardInterrupt and end the process by SIGINT, not 130
+        # (only when run as the program: a caller's own signal handling is left alone)
+        if as_program:
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         return _fail(130, "relucap: interrupted")
     except UsageError as exc:
         return _fail(2, _first_line(exc))
