@@ -19,7 +19,9 @@ import importlib
 import json
 import os
 import re
+import signal
 import sys
+import threading
 
 from . import __version__
 
@@ -104,22 +106,56 @@ def _fail(status, message):
     return status
 
 
+# After an interrupt the program has this long to unwind (the report restores the previous one)
+# before it ends itself: a library that swallows KeyboardInterrupt (a bare ``except:`` around an
+# optional import) would otherwise let the run go on as if nothing had happened.
+INTERRUPT_GRACE = 5.0
+
+
+def _exit_interrupted():
+    """End the process with status 130, skipping the interpreter's shut-down.
+
+    ``os._exit`` because an interrupt that passed through code run by the interpreter's own
+    evaluator (``PyRun_*``) leaves CPython's "unhandled KeyboardInterrupt" mark set even when we
+    caught the exception, and at shut-down CPython then kills itself with SIGINT (status -2, seen
+    under load); shut-down can also wait on threads of libraries.  Nothing of ours needs it: files
+    are closed by their ``with`` blocks while the exception unwinds.
+    """
+    try:
+        print("relucap: interrupted", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
+
+
+def _on_sigint(signum, frame):
+    # one interrupt is enough: a second one during the clean-up is ignored, and a watchdog ends the
+    # run if the KeyboardInterrupt raised here never reaches main() (swallowed on the way)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watchdog = threading.Timer(INTERRUPT_GRACE, _exit_interrupted)
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
-    """Run one command; returns the exit status (never raises, never prints a traceback)."""
+    """Run one command; returns the exit status (never raises, never prints a traceback).
+
+    Run as the program (``argv`` None) it owns the process's SIGINT handling and ends with status
+    130 on an interrupt; called with ``argv`` from Python it leaves the caller's handling alone.
+    """
     as_program = argv is None
     try:
+        if as_program and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, _on_sigint)
         argv = sys.argv[1:] if argv is None else list(argv)
         if not all(isinstance(a, str) for a in argv):
             raise TypeError("main(argv): argv must be a list of strings")
         return _run(argv)
     except KeyboardInterrupt:
-        # a second interrupt while the interpreter shuts down (joblib's and the report's clean-up)
-        # would escape as an unhandled KeyboardInterrupt and end the process by SIGINT, not 130
-        # (only when run as the program: a caller's own signal handling is left alone)
         if as_program:
-            import signal
-
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _exit_interrupted()
         return _fail(130, "relucap: interrupted")
     except UsageError as exc:
         return _fail(2, _first_line(exc))
