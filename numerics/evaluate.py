@@ -65,7 +65,7 @@ def _prepare(expr, values):
         expr = parse_expression(expr, what="the expression")     # never sympify text: it would run it
     elif not isinstance(expr, (sympy.Basic, int, float)):
         raise TypeError(f"expr must be a SymPy expression or relation, got {type(expr).__name__}")
-    expr = sympy.sympify(expr)
+    expr = sympy.sympify(expr, strict=True)
     if expr.has(sympy.Derivative):
         expr = _cap_derivatives(expr)
     if expr.has(sympy.Sum):
@@ -300,8 +300,10 @@ def domain_point(domain, u, *, dps=50, lengths=None):
     point = {}
     nudge = mpmath.mpf(10) ** -(dps // 2)
 
+    from relucap.theory.parsing import as_expr
+
     def bound(value):
-        expr = sympy.sympify(value)
+        expr = as_expr(value, "a range bound")
         if expr.free_symbols:   # at the drawing precision, so that alpha >= a survives rounding
             return evaluate(expr, point, dps=dps + 10)
         return mpmath.mpf(sympy.N(expr, dps + 5)) if not expr.is_Integer else mpmath.mpf(int(expr))

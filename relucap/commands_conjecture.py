@@ -42,6 +42,10 @@ def _explorer():
         from relucap.testing import explore_with_hypothesis
     except ImportError:     # Hypothesis not installed: seeded uniform draws
         return None, "uniform draws"
+    from hypothesis.control import currently_in_test_context
+
+    if currently_in_test_context():     # run from inside a Hypothesis test: see explore_with_hypothesis
+        return None, "uniform draws"
     return explore_with_hypothesis, "Hypothesis"
 
 

@@ -385,7 +385,7 @@ def check_theorem(statement, over, *, dps=50, max_examples=200, undecided="warn"
         label = getattr(statement, "__name__", repr(statement))
     else:
         try:
-            statement = sympy.sympify(statement)
+            statement = sympy.sympify(statement, strict=True)
         except (sympy.SympifyError, TypeError):
             raise TypeError(f"statement must be a SymPy relation or a predicate, got {statement!r}") from None
         relations = tuple(statement.args) if isinstance(statement, sympy.And) else (statement,)
@@ -480,8 +480,16 @@ def explore_with_hypothesis(f, k, *, examples, seed):
     is steered towards small margins by ``target``, and shrinks a counterexample it finds (the
     shrunk one is evaluated last, so the search records it)."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hseed, settings, target
+    from hypothesis.control import currently_in_test_context
 
+    from relucap.numerics.conjecture import _uniform_explorer
     from relucap.numerics.evaluate import FAILS
+
+    if currently_in_test_context():
+        # inside a running Hypothesis test (a property test that calls the search) a second
+        # Hypothesis run shares its engine's state and fails as "inconsistent data generation":
+        # the seeded uniform draws answer instead
+        return _uniform_explorer(f, k, examples=examples, seed=seed)
 
     def body(u):
         margin, status, _ = f(u)
@@ -511,9 +519,9 @@ def _unit_coordinate(rng):
     [0, 1] (uniform or log-uniform over the whole range, as the Range says)."""
     import math
 
-    import sympy
+    from .theory.parsing import as_expr
 
-    lo, hi = sympy.sympify(rng.lo), sympy.sympify(rng.hi)
+    lo, hi = as_expr(rng.lo, "a range bound"), as_expr(rng.hi, "a range bound")
     if not (rng.integer and lo.is_Integer and hi.is_Integer and hi > lo):
         return _UNIT
     lo, hi = int(lo), int(hi)

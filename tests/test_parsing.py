@@ -111,3 +111,33 @@ def test_numbers_only_for_range_bounds():
         parse_expression("x", numbers_only=True)
     with pytest.raises(ValueError, match="not allowed here"):
         parse_expression("C(2, 0)", numbers_only=True)
+
+
+# Every public constructor of the symbolic layer takes text the way the parser reads it: SymPy's
+# own sympify would evaluate the string as Python.
+@pytest.mark.parametrize("build", [
+    lambda s: __import__("relucap.theory.caps", fromlist=["x"]).cap_measure(s, "1/10"),
+    lambda s: __import__("relucap.theory.caps", fromlist=["x"]).tail_bound("d", s),
+    lambda s: __import__("relucap.theory.caps", fromlist=["x"]).cap_density(s, "1/10"),
+    lambda s: __import__("relucap.theory.robustness", fromlist=["x"]).kurkova_bound(s, 10, "1/10", 1),
+    lambda s: __import__("relucap.theory.robustness", fromlist=["x"]).kurkova_bound(10, "d", "1/10", 1, "union", distances=[s]),
+    lambda s: __import__("relucap.theory.tools", fromlist=["x"]).series_in_inverse(s, "d", 2),
+    lambda s: __import__("relucap.theory.asymptotics", fromlist=["x"]).cap_expansion(s, "1/10", 2),
+    lambda s: __import__("relucap.theory.chains", fromlist=["x"]).Chain(s),
+])
+def test_theory_constructors_never_run_text(build, tmp_path):
+    marker = tmp_path / "ran"
+    hostile = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    with pytest.raises(ValueError, match="not allowed|refused|unknown"):
+        build(hostile)
+    assert not marker.exists()
+
+
+def test_theory_constructors_read_text_exactly():
+    import sympy
+
+    from relucap.theory.caps import CapMeasure, cap_measure
+
+    assert cap_measure("10**12", "0.1") == CapMeasure(sympy.Integer(10) ** 12, sympy.Rational(1, 10))
+    with pytest.raises(TypeError, match="d must be a number"):
+        cap_measure([3], "0.1")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sympy
 from sympy import Add, Rational, S, bernoulli, exp, gamma, sqrt
+from .parsing import as_expr
 
 __all__ = ["gamma_product_expansion", "beta_expansion", "cap_expansion"]
 
@@ -34,7 +35,7 @@ def gamma_product_expansion(z, pairs, order):
     >>> gamma_product_expansion(z, [(S.Half, 1), (0, -1)], 2)      # Γ(z+1/2)/Γ(z)
     sqrt(z)*exp(-1/(8*z))
     """
-    pairs = [(sympy.sympify(c), sympy.sympify(k)) for c, k in pairs]
+    pairs = [(as_expr(c, "a coefficient"), as_expr(k, "an exponent")) for c, k in pairs]
     if sum(k for _, k in pairs) != 0:
         raise ValueError("the Gamma exponents k must sum to 0 (a ratio), got "
                          f"{[k for _, k in pairs]}")
@@ -84,7 +85,7 @@ def cap_expansion(d, t, order):
     """
     from .caps import UnexpandedPow
 
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     a = (d - 1) / 2
     x = 1 - t**2
     k, polys = _hyper_coefficients(order)

@@ -13,6 +13,8 @@ from sympy import (Dummy, Function, Integral, Piecewise, Pow, S, acos, betainc_r
                    hyper, log, oo, pi, sqrt)
 from sympy.core.function import ArgumentIndexError
 
+from .parsing import as_expr
+
 __all__ = ["CapMeasure", "UnexpandedPow", "beta", "cap_measure", "cap_density", "ball_slice_density", "gaussian_crossing",
            "ball_bound", "tail_bound", "tail_bound_simple", "cap_lower_bound", "cap_asymptotic",
            "crossing_probability", "half_ball_bound", "hazard_bound"]
@@ -188,7 +190,7 @@ def _normalizer(d):
 
 def cap_density(d, s):
     """Density of ``<u, e>`` for ``u`` uniform on ``S^{d-1}``: ``(1-s^2)^((d-3)/2) / B((d-1)/2, 1/2)``."""
-    d, s = sympy.sympify(d), sympy.sympify(s)
+    d, s = as_expr(d, "d"), as_expr(s, "s")
     _check_dimension(d)
     # SymPy's own beta here: the density is what SymPy's derivative of the incomplete-beta form
     # produces, and the two must cancel (an exact huge d is not substituted into a density)
@@ -201,7 +203,7 @@ def ball_slice_density(d, s):
     The slice ``{x in B^d : x_1 = s}`` is a ``(d-1)``-ball of radius ``sqrt(1-s^2)``, so the density is
     proportional to ``(1-s^2)^((d-1)/2)``; the constant is ``B((d+1)/2, 1/2)``.
     """
-    d, s = sympy.sympify(d), sympy.sympify(s)
+    d, s = as_expr(d, "d"), as_expr(s, "s")
     _check_dimension(d)
     return (1 - s**2) ** ((d - 1) / 2) / sympy.beta((d + 1) / 2, HALF)
 
@@ -393,7 +395,7 @@ class CapMeasure(Function):
 def cap_measure(d, t, model="sphere"):
     """The probability that ``<u, e> >= t``: ``u`` uniform on the sphere ``S^{d-1}`` (``C_d(t)``) or,
     for ``model="ball"``, uniform in the unit ball of ``R^d`` (which equals ``C_{d+2}(t)``)."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     if model == "sphere":
         return CapMeasure(d, t)
     if model == "ball":
@@ -404,44 +406,44 @@ def cap_measure(d, t, model="sphere"):
 
 def gaussian_crossing(a, sigma):
     """``P(<g, e> >= a)`` for ``g ~ N(0, σ² I_d)``: ``Φ̄(a/σ) = erfc(a/(σ√2))/2``, free of ``d``."""
-    a, sigma = sympy.sympify(a), sympy.sympify(sigma)
+    a, sigma = as_expr(a, "a"), as_expr(sigma, "sigma")
     return erfc(a / (sigma * sqrt(2))) / 2
 
 
 def ball_bound(d, t):
     """Ball's bound [Ball97, Lemma 2.2]: ``C_d(t) <= exp(-d t^2 / 2)`` for ``0 <= t < 1``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return exp(-d * t**2 / 2)
 
 
 def tail_bound(d, t):
     """Sharper tail (docs/theory.md, tail bounds): ``C_d(t) <= (1-t^2)^((d-1)/2) / (t (d-1) B((d-1)/2, 1/2))``, ``0 < t < 1``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return UnexpandedPow(1 - t**2, (d - 1) / 2) / (t * (d - 1) * _normalizer(d))
 
 
 def tail_bound_simple(d, t):
     """The tail bound after Wendel's inequality: ``(1-t^2)^((d-1)/2) / (t sqrt(2π(d-1)))``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return UnexpandedPow(1 - t**2, (d - 1) / 2) / (t * sqrt(2 * pi * (d - 1)))
 
 
 def cap_lower_bound(d, t):
     """Matching lower bound (docs/theory.md, tail bounds): ``t (1-t^2)^((d-1)/2) / (((d-1) t^2 + 1) B((d-1)/2, 1/2))``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return t * UnexpandedPow(1 - t**2, (d - 1) / 2) / (((d - 1) * t**2 + 1) * _normalizer(d))
 
 
 def cap_asymptotic(d, t):
     """``(1-t^2)^((d-1)/2) / (t sqrt(2π d))``, asymptotic to ``C_d(t)`` as ``d → ∞`` at fixed ``t``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return UnexpandedPow(1 - t**2, (d - 1) / 2) / (t * sqrt(2 * pi * d))
 
 
 def crossing_probability(d, delta, r, model="sphere"):
     """Probability that ``x + r u`` lies strictly beyond a hyperplane at distance ``delta`` from ``x``
     (docs/theory.md, "Crossing a hyperplane"): ``C_d(delta/r)``, which is 0 when ``delta >= r``."""
-    d, delta, r = (sympy.sympify(v) for v in (d, delta, r))
+    d, delta, r = as_expr(d, "d"), as_expr(delta, "delta"), as_expr(r, "r")
     return cap_measure(d, delta / r, model)
 
 
@@ -449,7 +451,7 @@ def crossing_probability(d, delta, r, model="sphere"):
 def half_ball_bound(d, t):
     """``exp(-d t^2 / 2) / 2``: half of Ball's bound, an upper bound on ``C_d(t)`` for every ``d >= 2``
     and ``0 <= t <= 1``, with equality only at ``t = 0`` (proofs_notes/half_ball.md)."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return exp(-d * t**2 / 2) / 2
 
 
@@ -457,5 +459,5 @@ def hazard_bound(d, t):
     """``f_d(t) / (d t) = (1-t^2)^((d-3)/2) / (d t B((d-1)/2, 1/2))``: an upper bound on ``C_d(t)``
     for ``d >= 2`` and ``0 < t < 1`` (the hazard inequality ``f_d/C_d >= d t``,
     proofs_notes/half_ball.md).  Sharper than :func:`tail_bound` exactly when ``d t^2 < 1``."""
-    d, t = sympy.sympify(d), sympy.sympify(t)
+    d, t = as_expr(d, "d"), as_expr(t, "t")
     return cap_density(d, t) / (d * t)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy
 from sympy import And, S
 from sympy.core.relational import Relational
+from .parsing import as_expr
 
 __all__ = ["Chain", "relations_of"]
 
@@ -30,7 +31,7 @@ class Chain(And):
     def __new__(cls, *relations, evaluate=True):
         rels = []
         for rel in relations:
-            rel = sympy.sympify(rel)
+            rel = as_expr(rel, "a relation")
             if evaluate and rel is S.true:
                 continue
             if evaluate and rel is S.false:

@@ -25,6 +25,7 @@ from sympy import And, Eq, Function, Piecewise, S, gamma, log, pi, sqrt
 
 from .registry import Range, Theorem, register
 from .symbols import d
+from .parsing import as_expr
 
 __all__ = ["Lip", "Lip2", "N", "L", "p", "q", "c", "C", "C_N", "kappa", "lam", "eta",
            "Pr", "with_probability", "event_of", "GaussianNormMean", "gaussian_norm_mean",
@@ -94,7 +95,7 @@ class Pr(Function):
 def with_probability(event, failure=None):
     """``Pr(event) >= 1 - failure``: the form of every statement about a random network
     (``failure`` defaults to the symbol ``eta``)."""
-    return sympy.Ge(Pr(event), 1 - (eta if failure is None else sympy.sympify(failure)))
+    return sympy.Ge(Pr(event), 1 - (eta if failure is None else as_expr(failure, "failure")))
 
 
 def event_of(statement):
@@ -122,7 +123,7 @@ class GaussianNormMean(Function):
 
 def gaussian_norm_mean(dim, exponent):
     """``E ||g||_q`` (a SymPy expression)."""
-    return GaussianNormMean(sympy.sympify(dim), sympy.sympify(exponent))
+    return GaussianNormMean(as_expr(dim, "dim"), as_expr(exponent, "exponent"))
 
 
 def typical_scale(dim=d, p_=p, q_=q):

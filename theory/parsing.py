@@ -23,7 +23,7 @@ import math
 
 import sympy
 
-__all__ = ["parse_statement", "parse_expression", "FUNCTIONS", "CONSTANTS", "allowed_names"]
+__all__ = ["parse_statement", "parse_expression", "as_expr", "FUNCTIONS", "CONSTANTS", "allowed_names"]
 
 MAX_LENGTH = 5000           # characters of text accepted
 MAX_NODES = 2000            # syntax-tree nodes accepted
@@ -294,3 +294,21 @@ def parse_statement(text, *, what=None, evaluate=True):
     if not isinstance(expr, (sympy.core.relational.Relational, sympy.And, sympy.logic.boolalg.BooleanAtom)):
         raise ValueError(f"{what} must be an inequality (<=, <, >=, >, ==) or several joined with &, got {expr}")
     return expr
+
+
+def as_expr(value, what="the argument"):
+    """A SymPy object from a value passed to a public function of relucap.
+
+    Text goes through :func:`parse_expression` (the whitelist; ``"0.1"`` is exactly 1/10), numbers
+    and SymPy objects are converted as SymPy converts them.  Never ``sympify`` of a string: SymPy
+    evaluates text as Python, so ``cap_measure("__import__('os')...", t)`` would run it.
+    """
+    if isinstance(value, str):
+        return parse_expression(value, what=what)
+    if isinstance(value, sympy.Basic):
+        return value
+    try:
+        return sympy.sympify(value, strict=True)
+    except sympy.SympifyError:
+        raise TypeError(f"{what} must be a number, a SymPy expression or a formula as text, "
+                        f"got {type(value).__name__}") from None

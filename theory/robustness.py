@@ -20,6 +20,7 @@ from sympy import Sum, exp, log, sqrt
 
 from .symbols import j
 from .caps import ball_bound, cap_measure, tail_bound
+from .parsing import as_expr
 
 __all__ = ["FORMS", "kurkova_bound", "robustness", "min_dimension", "max_radius", "max_units",
            "min_distance", "vacuity_condition", "misclassification_lower_bound", "multiclass_units",
@@ -29,7 +30,7 @@ FORMS = ("union", "cap", "tail", "paper")
 
 
 def _sym(*values):
-    return tuple(sympy.sympify(v) for v in values)
+    return tuple(as_expr(v) for v in values)
 
 
 def _union(d, r, distances, n, model):
@@ -37,7 +38,7 @@ def _union(d, r, distances, n, model):
         raise ValueError("the 'union' form needs the distances a_j of every unit (distances=...)")
     if isinstance(distances, sympy.IndexedBase):
         return Sum(cap_measure(d, distances[j] / r, model), (j, 1, n))
-    return sympy.Add(*(cap_measure(d, sympy.sympify(aj) / r, model) for aj in distances))
+    return sympy.Add(*(cap_measure(d, as_expr(aj, "a distance") / r, model) for aj in distances))
 
 
 def kurkova_bound(n, d, a, r, form="paper", *, distances=None, model="sphere"):
@@ -109,7 +110,7 @@ def misclassification_lower_bound(d, r, a_out, hidden_distances, *, n_hidden=Non
     ``hidden_distances``: a list, or an ``IndexedBase`` summed over ``j = 1..n_hidden``.
     """
     d, r, a_out = _sym(d, r, a_out)
-    n_hidden = sympy.sympify(n_hidden) if n_hidden is not None else None
+    n_hidden = as_expr(n_hidden, "n_hidden") if n_hidden is not None else None
     if isinstance(hidden_distances, sympy.IndexedBase) and n_hidden is None:
         raise ValueError("a symbolic hidden_distances needs n_hidden")
     return cap_measure(d, a_out / r, model) - _union(d, r, hidden_distances, n_hidden, model)
@@ -158,11 +159,11 @@ def multiclass_lower_bound(d, r, decision_distances, hidden_distances, *, n_clas
     """
     d, r = _sym(d, r)
     if isinstance(decision_distances, sympy.IndexedBase):
-        if n_classes is None or not sympy.sympify(n_classes).is_number:
+        if n_classes is None or not as_expr(n_classes, "n_classes").is_number:
             raise ValueError("a symbolic decision_distances needs a numeric n_classes (the Max is over "
                              "i = 1..k-1); state the bound for each face i instead")
         decision_distances = [decision_distances[m] for m in range(1, int(n_classes))]
-    decision = [sympy.sympify(v) for v in decision_distances]
+    decision = [as_expr(v, "a decision distance") for v in decision_distances]
     if not decision:
         raise ValueError("decision_distances must hold the k - 1 >= 1 distances to the decision faces")
     if n_classes is not None and len(decision) != int(n_classes) - 1:
@@ -171,7 +172,7 @@ def multiclass_lower_bound(d, r, decision_distances, hidden_distances, *, n_clas
     if len(decision) == 1:
         return misclassification_lower_bound(d, r, decision[0], hidden_distances, n_hidden=n_hidden,
                                              model=model)
-    n_hidden = sympy.sympify(n_hidden) if n_hidden is not None else None
+    n_hidden = as_expr(n_hidden, "n_hidden") if n_hidden is not None else None
     if isinstance(hidden_distances, sympy.IndexedBase) and n_hidden is None:
         raise ValueError("a symbolic hidden_distances needs n_hidden")
     crossing = sympy.Max(*(cap_measure(d, a_j / r, model) for a_j in decision))

@@ -8,6 +8,7 @@ Every relucap SymPy function also works with SymPy's own tools directly: ``expr.
 from __future__ import annotations
 
 import sympy
+from .parsing import as_expr
 
 __all__ = ["latex", "lambdify", "series_in_inverse", "mpmath_cap"]
 
@@ -80,7 +81,7 @@ def series_in_inverse(expr, var, order=3):
     >>> series_in_inverse(1 + 1/((d - 1)*t**2), d, 3)
     1/(d**2*t**2) + 1/(d*t**2) + 1 + O(d**(-3), (d, oo))
     """
-    expr = _expand_known(sympy.powsimp(sympy.sympify(expr)), var, order)
+    expr = _expand_known(sympy.powsimp(as_expr(expr, "expr")), var, order)
     parts = [_split_scale(f, var) for f in sympy.Mul.make_args(expr)]
     scale = [p for p, _ in parts]
     rest = sympy.Mul(*(q for _, q in parts))
@@ -143,7 +144,7 @@ def lambdify(args, expr, cap=None):
         names["CapMeasure"] = cap
     modules = [names, "mpmath"]
     if cap is not None:
-        expr = sympy.sympify(expr).replace(
+        expr = as_expr(expr, "expr").replace(
             lambda e: type(e).__name__ == "CapMeasure",
             lambda e: sympy.Function("CapMeasure")(*e.args))
     fn = sympy.lambdify(args, expr, modules=modules)
