@@ -160,12 +160,14 @@ def _class_margin(net, Y, label):
 def _first_crossing(net, x, y, label, scan=32, iters=60):
     """The misclassified point of the segment from ``x`` to a misclassified ``y`` nearest to ``x``
     that a batched scan then a safeguarded regula falsi finds: ``(p, q)``, ``p`` misclassified,
-    ``q`` (closer, within ``1e-13`` of ``p``'s parameter) not.
+    ``q`` (closer, typically within ``1e-12`` of ``p``'s parameter) not.
 
     The margin is piecewise linear along the segment, so the secant root of the bracket is the
     crossing itself once the bracket lies on one linear piece; each step evaluates the root, two
     points ``4e-14`` (relative) either side of it and the midpoint (progress when the bracket
-    spans several pieces)."""
+    spans several pieces).  A point becomes the misclassified (correct) end only with a margin above
+    (below minus) ``1e-13`` of the first bracket's margin span (clear of rounding: a point on the face is
+    misclassified or not by the summation order)."""
     d = y - x
     s = np.linspace(0, 1, scan + 1)[1:]
     bad, m = _class_margin(net, x + s[:, None] * d, label)
@@ -175,22 +177,28 @@ def _first_crossing(net, x, y, label, scan=32, iters=60):
         lo, m_lo = s[first - 1], m[first - 1]
     else:
         lo, m_lo = 0.0, float(_class_margin(net, x[None], label)[1][0])
+    tol = 1e-13 * (abs(m_hi) + abs(m_lo))          # far above the margins' rounding (~1e-16 |z|)
+    w0 = 2 * tol / max(abs(m_hi - m_lo) / (hi - lo), 1e-300)   # parameter step that clears tol
     for _ in range(iters):
-        if hi - lo <= 1e-13 * hi:
+        if hi - lo <= max(1e-13 * hi, 3 * w0):
             break
         root = lo + (hi - lo) * (-m_lo) / (m_hi - m_lo) if m_hi > m_lo else 0.5 * (lo + hi)
         if not lo < root < hi:
             root = 0.5 * (lo + hi)
-        w = 4e-14 * hi
+        w = max(4e-14 * hi, w0)
         t = np.array([root - w, root, root + w, 0.5 * (lo + hi)])
         t = np.unique(t[(t > lo) & (t < hi)])
         b, mt = _class_margin(net, x + t[:, None] * d, label)
-        if b.any():
-            k = int(np.argmax(b))
+        # a point on the face itself is misclassified or not by rounding (the batch size changes
+        # the summation order): only a margin clear of rounding makes a point the new end
+        sure = b & (mt > tol)
+        if sure.any():
+            k = int(np.argmax(sure))
             hi, m_hi = t[k], mt[k]
             t, b, mt = t[:k], b[:k], mt[:k]
-        if len(t):
-            lo, m_lo = t[-1], mt[-1]
+        good = np.flatnonzero(~b & (mt < -tol))
+        if good.size:
+            lo, m_lo = t[good[-1]], mt[good[-1]]
     p = x + hi * d
     q = x + lo * d
     return p, q          # p misclassified, q (closer) not

@@ -287,6 +287,28 @@ def test_found_points_are_verified_misclassified_and_their_own_distance():
             assert adv.distance <= cell.output_distance * (1 + 1e-6)
 
 
+@pytest.mark.parametrize("outputs", [1, 6])
+def test_line_search_brackets_the_class_change_tightly(outputs):
+    from relucap.numerics.attacks import _first_crossing
+
+    kw = dict(outputs=outputs) if outputs > 1 else {}
+    net = random_network(20, (24, 24), bias="gaussian", rng=21, **kw)
+    rng = np.random.default_rng(22)
+    checked = 0
+    for x in rng.standard_normal((30, 20)):
+        label = int(net.classify(x[None])[0])
+        Y = x + 3 * rng.standard_normal((20, 20))
+        for y in Y[net.classify(Y) != label][:2]:
+            p, q = _first_crossing(net, x, y, label)
+            assert net.classify(p[None])[0] != label and net.classify(q[None])[0] == label
+            sp, sq = (np.linalg.norm(v - x) / np.linalg.norm(y - x) for v in (p, q))
+            assert 0 <= sq < sp <= 1 and sp - sq <= 1e-11 * sp
+            # both on the segment from x to y
+            assert np.allclose(p, x + sp * (y - x), atol=1e-12) and np.allclose(q, x + sq * (y - x), atol=1e-12)
+            checked += 1
+    assert checked >= 20
+
+
 def test_verify_goes_to_high_precision_at_the_boundary():
     net = ReLUNetwork([np.array([[1.0, 0.0]]), np.array([[1.0], [0.0]])], [np.zeros(1), np.array([0.0, 1.0])])
     x = np.array([0.0, 0.0])                                # logits (0, 1): class 1
