@@ -144,24 +144,63 @@ def _distance_up(x, y):
     return dist
 
 
-def _first_crossing(net, x, y, label, scan=32, rounds=10):
+def _class_margin(net, Y, label):
+    """Whether each row of ``Y`` is misclassified (ties as in :meth:`ReLUNetwork.classify`) and its
+    margin (see :func:`margins`), from one forward pass."""
+    z = _virtual_logits(net, Y)
+    if net.n_outputs == 1:
+        bad = (z[:, 1] >= 0).astype(int) != label
+    else:
+        bad = np.argmax(z, axis=1) != label
+    zc = z[:, label].copy()
+    z[:, label] = -np.inf
+    return bad, z.max(axis=1) - zc
+
+
+def _first_crossing(net, x, y, label, scan=32, iters=60):
     """The misclassified point of the segment from ``x`` to a misclassified ``y`` nearest to ``x``
-    that a batched scan then bisection finds (each round splits the bracket in 16)."""
+    that a batched scan then a safeguarded regula falsi finds: ``(p, q)``, ``p`` misclassified,
+    ``q`` (closer, typically within ``1e-12`` of ``p``'s parameter) not.
+
+    The margin is piecewise linear along the segment, so the secant root of the bracket is the
+    crossing itself once the bracket lies on one linear piece; each step evaluates the root, two
+    points ``4e-14`` (relative) either side of it and the midpoint (progress when the bracket
+    spans several pieces).  A point becomes the misclassified (correct) end only with a margin above
+    (below minus) ``1e-13`` of the first bracket's margin span (clear of rounding: a point on the face is
+    misclassified or not by the summation order)."""
+    d = y - x
     s = np.linspace(0, 1, scan + 1)[1:]
-    bad = net.classify(x + s[:, None] * (y - x)) != label
+    bad, m = _class_margin(net, x + s[:, None] * d, label)
     first = int(np.argmax(bad)) if bad.any() else scan - 1
-    lo, hi = (s[first - 1] if first > 0 else 0.0), s[first]
-    for _ in range(rounds):
-        s = np.linspace(lo, hi, 17)[1:]
-        bad = net.classify(x + s[:, None] * (y - x)) != label
-        k = int(np.argmax(bad))
-        if not bad[k]:
+    hi, m_hi = s[first], m[first]
+    if first > 0:
+        lo, m_lo = s[first - 1], m[first - 1]
+    else:
+        lo, m_lo = 0.0, float(_class_margin(net, x[None], label)[1][0])
+    tol = 1e-13 * (abs(m_hi) + abs(m_lo))          # far above the margins' rounding (~1e-16 |z|)
+    w0 = 2 * tol / max(abs(m_hi - m_lo) / (hi - lo), 1e-300)   # parameter step that clears tol
+    for _ in range(iters):
+        if hi - lo <= max(1e-13 * hi, 3 * w0):
             break
-        lo, hi = (s[k - 1] if k > 0 else lo), s[k]
-        if hi - lo <= 1e-13 * hi:
-            break
-    p = x + hi * (y - x)
-    q = x + lo * (y - x)
+        root = lo + (hi - lo) * (-m_lo) / (m_hi - m_lo) if m_hi > m_lo else 0.5 * (lo + hi)
+        if not lo < root < hi:
+            root = 0.5 * (lo + hi)
+        w = max(4e-14 * hi, w0)
+        t = np.array([root - w, root, root + w, 0.5 * (lo + hi)])
+        t = np.unique(t[(t > lo) & (t < hi)])
+        b, mt = _class_margin(net, x + t[:, None] * d, label)
+        # a point on the face itself is misclassified or not by rounding (the batch size changes
+        # the summation order): only a margin clear of rounding makes a point the new end
+        sure = b & (mt > tol)
+        if sure.any():
+            k = int(np.argmax(sure))
+            hi, m_hi = t[k], mt[k]
+            t, b, mt = t[:k], b[:k], mt[:k]
+        good = np.flatnonzero(~b & (mt < -tol))
+        if good.size:
+            lo, m_lo = t[good[-1]], mt[good[-1]]
+    p = x + hi * d
+    q = x + lo * d
     return p, q          # p misclassified, q (closer) not
 
 
@@ -216,40 +255,60 @@ def _refine(net, x, p, q, label, iters=12):
     return best_p, best_q
 
 
-def _pgd(net, x, label, eps, g, *, norm="l2", restarts=4, steps=40):
-    """Projected gradient ascent on the margin in the ``norm`` ball of radius ``eps`` around ``x``;
-    the misclassified end points (rows) or an empty array."""
+def _pgd(net, x, label, balls, g, *, restarts=4, steps=40, patience=8):
+    """Projected gradient ascent on the margin, all restarts of all ``balls`` (``(norm, eps)``
+    pairs, norm ``"l2"`` or ``"linf"``) in one batch; a restart stops once misclassified, and the
+    run stops when every restart is misclassified or no margin has risen for ``patience`` steps.
+    Returns ``[(norm, Y)]``: the misclassified end points (rows) of each ball."""
     d = x.shape[0]
-    if norm == "l2":
-        u = g.standard_normal((restarts, d))
-        u *= (g.uniform(0, 1, (restarts, 1)) ** (1 / d)) * eps / np.linalg.norm(u, axis=1, keepdims=True)
-        step = 2.5 * eps / steps
-    else:
-        u = g.uniform(-eps, eps, (restarts, d))
-        step = 2.5 * eps / steps
-    Y = x + u
+    starts, eps, l2 = [], [], []
+    for norm, e in balls:
+        if norm == "l2":
+            u = g.standard_normal((restarts, d))
+            u *= (g.uniform(0, 1, (restarts, 1)) ** (1 / d)) * e / np.linalg.norm(u, axis=1, keepdims=True)
+        else:
+            u = g.uniform(-e, e, (restarts, d))
+        starts.append(u)
+        eps.append(np.full(restarts, e))
+        l2.append(np.full(restarts, norm == "l2"))
+    eps, l2 = np.concatenate(eps)[:, None], np.concatenate(l2)[:, None]
+    Y = x + np.concatenate(starts)
+    step = 2.5 * eps / steps
+    best = np.full(len(Y), -np.inf)
+    stale = 0
+    done = np.zeros(len(Y), dtype=bool)
     for _ in range(steps):
         m, G = _grad_margin(net, Y, label)
-        if (m > 0).all():
+        done |= m > 0
+        if done.all():
             break
-        if norm == "l2":
-            n = np.linalg.norm(G, axis=1, keepdims=True)
-            Y = Y + step * G / np.where(n > 0, n, 1)
-            D = Y - x
-            n = np.linalg.norm(D, axis=1, keepdims=True)
-            Y = x + D * np.minimum(1, eps / np.where(n > 0, n, 1))
-        else:
-            Y = x + np.clip(Y + step * np.sign(G) - x, -eps, eps)
+        rose = m > best + 1e-12 * np.abs(np.where(np.isfinite(best), best, 0.0))
+        best = np.maximum(best, m)
+        stale = 0 if rose[~done].any() else stale + 1
+        if stale >= patience:
+            break
+        n = np.linalg.norm(G, axis=1, keepdims=True)
+        Y2 = Y + step * G / np.where(n > 0, n, 1)
+        D = Y2 - x
+        n = np.linalg.norm(D, axis=1, keepdims=True)
+        Y2 = x + D * np.minimum(1, eps / np.where(n > 0, n, 1))
+        Yi = x + np.clip(Y + step * np.sign(G) - x, -eps, eps)
+        Y = np.where(done[:, None], Y, np.where(l2, Y2, Yi))
     bad = net.classify(Y) != label
-    return Y[bad]
+    out, at = [], 0
+    for norm, _ in balls:
+        sl = slice(at, at + restarts)
+        out.append((norm, Y[sl][bad[sl]]))
+        at += restarts
+    return out
 
 
 def minimum_adversarial(net, x, *, rng=None, restarts=4, pgd_steps=40, pgd_rounds=3, max_radius=None):
     """The nearest misclassified point we can find around ``x`` (L2): an :class:`Adversarial`.
 
     ``max_radius`` (optional) first runs PGD in the ball of that radius when DeepFool finds nothing.
-    ``restarts`` random starts per PGD run; ``pgd_rounds`` PGD runs (L2 and L-infinity each) at radii
-    0.9x, 0.8x, ... of the best distance so far."""
+    ``restarts`` random starts per ball; ``pgd_rounds`` PGD runs (L2 and L-infinity balls batched
+    together) at radii 0.95x, 0.85x, ... of the best distance so far, until a run does not improve it."""
     g = as_generator(rng)
     x = np.asarray(net._inputs(x), dtype=float)
     label = int(np.atleast_1d(net.classify(x[None]))[0])
@@ -267,18 +326,20 @@ def minimum_adversarial(net, x, *, rng=None, restarts=4, pgd_steps=40, pgd_round
     if y is not None:
         consider(y, "deepfool")
     if best is None and max_radius is not None:
-        for norm, eps in (("l2", max_radius), ("linf", max_radius / np.sqrt(x.shape[0]))):
-            hits = _pgd(net, x, label, eps, g, norm=norm, restarts=restarts, steps=pgd_steps)
+        balls = (("l2", max_radius), ("linf", max_radius / np.sqrt(x.shape[0])))
+        for norm, hits in _pgd(net, x, label, balls, g, restarts=restarts, steps=pgd_steps):
             for y in hits[:2]:
                 consider(y, f"pgd-{norm}")
     if best is not None:
         for k in range(pgd_rounds):
             scale = 0.95 - 0.1 * k
-            for norm in ("l2", "linf"):
-                eps = best[0] * scale if norm == "l2" else best[0] * scale * 2 / np.sqrt(x.shape[0])
-                hits = _pgd(net, x, label, eps, g, norm=norm, restarts=restarts, steps=pgd_steps)
+            before = best[0]
+            balls = (("l2", best[0] * scale), ("linf", best[0] * scale * 2 / np.sqrt(x.shape[0])))
+            for norm, hits in _pgd(net, x, label, balls, g, restarts=restarts, steps=pgd_steps):
                 for y in hits[:2]:
                     consider(y, f"pgd-{norm}")
+            if best[0] >= before:
+                break            # no restart beat the best point: smaller balls will not either
     if best is None:
         return Adversarial(None, None, label)
     d, p, q, method = best

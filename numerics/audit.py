@@ -136,13 +136,16 @@ def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False)
                 - (mpmath.loggamma(mpmath.mpf(d - 1) / 2) + mpmath.loggamma(0.5) - mpmath.loggamma(mpmath.mpf(d) / 2))
             forms["tail"] = n * mpmath.exp(log_tail)
         forms["cap"] = n * _cap0(d, t, dps + 5) if t != mpmath.inf else mpmath.mpf(0)
-        union = union_sum(d, ts[np.isfinite(ts)], dps=dps, stop_above=1 if stop_vacuous else None)
+        cache = {}                            # the hidden sum is a sub-sum: caps evaluated once
+        union = union_sum(d, ts[np.isfinite(ts)], dps=dps, stop_above=1 if stop_vacuous else None, cache=cache)
         forms["union"] = union.lower if union.vacuous else union.value
         dec = ts[n - n_decision:]
         top = _cap0(d, float(dec.min()), dps + 5) if np.isfinite(dec.min()) else mpmath.mpf(0)
         hidden = ts[:n - n_decision]
         hidden = hidden[np.isfinite(hidden)]
-        hs = union_sum(d, hidden, dps=dps, stop_above=top if (top > 0 and stop_vacuous) else None)
+        # stop_vacuous: once the hidden sum is certified >= top the bracket is certified <= 0 (with
+        # top = 0 at once); the bracket is then top minus the closed-form upper bound of the sum.
+        hs = union_sum(d, hidden, dps=dps, stop_above=top if stop_vacuous else None, cache=cache)
         bracket = top - hs.value
     return forms, +bracket, union
 

@@ -13,6 +13,8 @@ distances and facets are the same.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 __all__ = ["Cell", "Facets", "CellDistances", "cell_distances"]
@@ -182,11 +184,19 @@ class CellDistances:
     ``distances`` (batch x n_units; hidden units layer by layer, then the decision faces),
     ``labels`` (batch), ``decision_classes`` (batch x (k-1): the class ``j`` of each decision face;
     empty for one output), ``n_hidden``.
+
+    When computed for a ``radius`` (``cell_distances(..., radius=r)``), ``exact`` marks the entries
+    computed exactly; every other entry is a certified lower bound on its distance that is ``>= r``
+    and ``>= a(x)``.  Then ``a`` is exact, and every quantity that depends on the distances only
+    through ``min(a_j / s, 1)`` for ``s <= r`` (the cap terms ``C_d(a_j / s)``, which vanish from
+    ``t = 1`` on, and the four forms of the bound) is the same as from the exact distances.
     """
 
-    def __init__(self, distances, labels, decision_classes, n_hidden):
+    def __init__(self, distances, labels, decision_classes, n_hidden, *, radius=None, exact=None):
         self.distances, self.labels = distances, labels
         self.decision_classes, self.n_hidden = decision_classes, n_hidden
+        self.radius = radius
+        self.exact = np.ones(distances.shape, dtype=bool) if exact is None else exact
 
     @property
     def a(self):
@@ -212,11 +222,138 @@ def _first_basis(net):
     return m0.linear(np.eye(m0.in_size))
 
 
-def cell_distances(net, X, *, chunk=None):
+def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
     """Every face distance for a batch ``X`` (batch x coords) in one pass of batched matrix
     products (float64): forward-mode Jacobians of every layer in the directions the first layer
     sees (its rank for a matrix layer, the input basis for an implicit one), row norms, and the
-    decision faces from the logits' Jacobian.  Agrees with ``net.cell(x).distances`` to rounding."""
+    decision faces from the logits' Jacobian.  Agrees with ``net.cell(x).distances`` to rounding.
+
+    ``radius=r`` (networks of matrix layers): only the faces that may lie within ``r`` of ``x``, and
+    those needed to make ``a(x)`` exact, get their exact distance; see :func:`_radius_distances`
+    and :class:`CellDistances` (``exact``).  Inputs with more than ``dense_fraction`` of their faces
+    in that set take the full pass."""
+    if radius is not None:
+        r = float(radius)
+        if not (np.isfinite(r) and r > 0):
+            raise ValueError(f"radius must be a finite number > 0, got {radius!r}")
+        if not net.implicit:
+            return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction)
+    return _full_distances(net, X, chunk=chunk)
+
+
+# Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
+# correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
+_NORM_MARGIN = 1e-9
+_SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms
+
+
+def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
+    """Distances exact where they matter at radius ``r``, certified lower bounds elsewhere.
+
+    The gradient of a layer-``l`` unit ``j`` (``l >= 1``) is ``(w_j * m_(l-1))^T J_(l-1)`` with
+    ``m_(l-1)`` the activation mask of the layer below and ``J_(l-1)`` that layer's Jacobian, so
+    ``||grad z_j|| <= ||w_j * m_(l-1)|| * prod_(i < l) ||W_i||_2`` (the masks only shrink norms); a
+    decision face ``z_c - z_j`` is the same with the row ``W_L[c] - W_L[j]``.  Dividing ``|z_j|`` by
+    that bound (widened by a relative margin) gives a certified lower bound ``lo_j`` on the distance.
+    Layer-0 distances are exact (constant gradients).  A face with ``lo_j < r`` gets its exact norm by
+    back-propagating its row to the input (one small product per layer); then, while some face not
+    yet exact has ``lo_j`` below the smallest exact distance, those faces too -- so ``a(x)`` is exact.
+    """
+    X = np.atleast_2d(net._inputs(X))
+    T = _first_basis(net)                               # (m x N_1): column i is unit i's gradient
+    maps = net.maps
+    L = net.depth
+    Ws = [mp.W for mp in maps]
+    P = _SPECTRAL.get(net)
+    if P is None:
+        sv = [np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]
+        P = _SPECTRAL[net] = np.cumprod(np.array(sv) * (1 + _NORM_MARGIN))   # P[l] >= ||D_l J_l||_2
+    n_units, n_h, k = net.n_units, sum(net.widths), net.n_outputs
+    n_dec = n_units - n_h
+    B = X.shape[0]
+    zs, h = [], X
+    for mp in maps:
+        z = mp(h)
+        zs.append(z)
+        h = np.maximum(z, 0.0)
+    masks = [z > 0 for z in zs[:-1]]
+    out = np.empty((B, n_units))
+    exact = np.zeros((B, n_units), dtype=bool)
+    norms0 = np.linalg.norm(T, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, :net.widths[0]] = np.where(norms0 > 0, np.abs(zs[0]) / np.where(norms0 > 0, norms0, 1), np.inf)
+    exact[:, :net.widths[0]] = True
+    col = net.widths[0]
+    pad = 1 + _NORM_MARGIN
+    for l in range(1, L):
+        U = np.sqrt(masks[l - 1] @ (Ws[l] ** 2).T) * P[l - 1] * pad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, col:col + zs[l].shape[1]] = np.where(U > 0, np.abs(zs[l]) / np.where(U > 0, U, 1), np.inf)
+        col += zs[l].shape[1]
+    zl = zs[-1]
+    if k == 1:
+        labels = (zl[:, 0] >= 0).astype(int)
+        dec_classes = np.empty((B, 0), dtype=int)
+        g = zl[:, :1]
+        rows = np.broadcast_to(Ws[-1][None], (B, 1, Ws[-1].shape[1]))
+    else:
+        labels = np.argmax(zl, axis=1)
+        dec_classes = np.array([[j for j in range(k) if j != c] for c in labels], dtype=int).reshape(B, k - 1)
+        g = zl[np.arange(B), labels][:, None] - np.take_along_axis(zl, dec_classes, axis=1)
+        rows = Ws[-1][labels][:, None, :] - Ws[-1][dec_classes]                   # (B, k-1, N_L)
+    U = np.sqrt(np.einsum("bjn,bjn->bj", rows * masks[-1][:, None, :], rows)) * P[L - 1] * pad
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, n_h:] = np.where(U > 0, np.abs(g) / np.where(U > 0, U, 1), np.inf)
+    exact[:, n_h:] |= U == 0                                 # zero row: zero gradient, distance inf
+    exact[:, :n_h] |= ~np.isfinite(out[:, :n_h])
+    starts = np.cumsum((0,) + net.widths)
+    layer_of = np.concatenate([np.full(w, l) for l, w in enumerate(net.widths)] + [np.full(n_dec, L)])
+    need = ~exact & (out < r)
+    dense = need.sum(axis=1) > dense_fraction * n_units
+    if dense.any():
+        full = _full_distances(net, X[dense], chunk=chunk)
+        out[dense], exact[dense] = full.distances, True
+    light = ~dense[:, None]
+    todo = need & light
+    while True:
+        if todo.any():
+            bi, ui = np.nonzero(todo)
+            out[bi, ui] = _backprop_distances(bi, ui, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h)
+            exact[bi, ui] = True
+        a = np.where(exact, out, np.inf).min(axis=1)
+        todo = ~exact & (out <= a[:, None]) & light      # faces that could still be nearer than a
+        if not todo.any():
+            break
+    return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact)
+
+
+def _backprop_distances(owner, unit, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h):
+    """Exact distances of the faces ``unit`` (flat indices, none in layer 0) of the inputs ``owner``:
+    each face's row is carried down to the first layer's units (``v -> (v W_l) * m_(l-1)``, all
+    faces of all inputs in one product per layer) and multiplied by ``T``."""
+    lay = layer_of[unit]
+    sel = np.flatnonzero(lay == L)
+    V = rows[owner[sel], unit[sel] - n_h] * masks[L - 1][owner[sel]]     # coefficients over z_(L-1)
+    vown, ids, vals = owner[sel], [sel], [g[owner[sel], unit[sel] - n_h]]
+    for l in range(L - 1, 0, -1):
+        V = (V @ Ws[l]) * masks[l - 1][vown]                             # over z_(l-1)
+        sel = np.flatnonzero(lay == l)
+        if sel.size:
+            V = np.vstack([V, Ws[l][unit[sel] - starts[l]] * masks[l - 1][owner[sel]]])
+            vown = np.concatenate([vown, owner[sel]])
+            ids.append(sel)
+            vals.append(zs[l][owner[sel], unit[sel] - starts[l]])
+    G = V @ T.T
+    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
+    vals = np.abs(np.concatenate(vals))
+    res = np.empty(len(unit))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res[np.concatenate(ids)] = np.where(norms > 0, vals / np.where(norms > 0, norms, 1), np.inf)
+    return res
+
+
+def _full_distances(net, X, *, chunk=None):
+    """The full batched pass of :func:`cell_distances`."""
     X = np.atleast_2d(net._inputs(X))
     T = _first_basis(net)
     m = T.shape[0]
@@ -228,6 +365,7 @@ def cell_distances(net, X, *, chunk=None):
     out = np.empty((X.shape[0], net.n_units))
     labels = np.empty(X.shape[0], dtype=int)
     dec_classes = np.empty((X.shape[0], k - 1 if k > 1 else 0), dtype=int)
+    norms0 = np.sqrt(np.einsum("mn,mn->n", T, T))
     for s in range(0, X.shape[0], chunk):
         Xb = X[s:s + chunk]
         B = Xb.shape[0]
@@ -236,12 +374,14 @@ def cell_distances(net, X, *, chunk=None):
         for l, mp in enumerate(net.maps):
             z = mp(h)
             if l == 0:
-                Jt = np.broadcast_to(T, (B, m, T.shape[1]))
+                Jt = None
+            elif l == 1:
+                Jt = mp.linear((T[None] * active[:, None, :]).reshape(-1, T.shape[1])).reshape(B, m, -1)
             else:
-                Jt = mp.linear((Jt * active[:, None, :]).reshape(B * m, -1)).reshape(B, m, -1)
+                Jt = mp.linear((Jt * active[:, None, :]).reshape(-1, Jt.shape[2])).reshape(B, Jt.shape[1], -1)
             if l < net.depth:
                 active = z > 0
-                norms = np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
+                norms = np.broadcast_to(norms0, z.shape) if l == 0 else np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     out[s:s + B, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
                 col += z.shape[1]

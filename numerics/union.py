@@ -85,9 +85,12 @@ def _log_sum_down(logs):
     return s - _MARGIN * (len(logs) + abs(s))
 
 
-def union_sum(d, t, *, dps=15, full=False, stop_above=None):
+def union_sum(d, t, *, dps=15, full=False, stop_above=None, cache=None):
     """``sum_j C_d(t_j)`` for cap heights ``t`` (``t_j >= 1`` contributes 0, ``t_j <= 0`` is
-    evaluated exactly); see the module docstring.  Returns a :class:`UnionSum`."""
+    evaluated exactly); see the module docstring.  Returns a :class:`UnionSum`.
+
+    ``cache``: a dict shared by calls with the same ``d`` and ``dps`` (e.g. a sum and a sub-sum of
+    it), mapping a height to its certified enclosure, so that no cap is evaluated twice."""
     t = np.asarray(t, dtype=float).reshape(-1)
     if np.isnan(t).any():
         raise ValueError("t must not contain NaN")
@@ -118,7 +121,15 @@ def union_sum(d, t, *, dps=15, full=False, stop_above=None):
             suffix_up = np.logaddexp.accumulate(up[::-1])[::-1]        # suffix_up[i] = log sum_{j>=i} up_j
             ok = suffix_up[1:] <= prefix_low[:-1] - (dps + 1) * math.log(10)
             p = int(np.argmax(ok)) + 1 if ok.any() else n
-        encl = [cap(d, float(v), dps=dps + 3, certified=True) for v in live[:p]]
+        if cache is None:
+            encl = [cap(d, float(v), dps=dps + 3, certified=True) for v in live[:p]]
+        else:
+            encl = []
+            for v in live[:p]:
+                key = (d, dps, float(v))
+                if key not in cache:
+                    cache[key] = cap(d, float(v), dps=dps + 3, certified=True)
+                encl.append(cache[key])
         exact_hi = mpmath.fsum(e.hi for e in encl)
         exact_lo = mpmath.fsum(e.lo for e in encl)
         if p < n:

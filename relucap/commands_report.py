@@ -128,6 +128,10 @@ def _theorems(out, seed, progress):
     return rows, checks
 
 
+GAP_CAPTION = ("The random-versus-adversarial gap of the audited digits inputs: left, the nearest adversarial "
+               "point found and a(x) per input; right, at that distance, the certified bound on P(random "
+               "misclassification) (dots) and the estimate's 95% interval (bars; arrows: no random point "
+               "misclassified, drawn at the interval's upper end).")
 FIGURE_CAPTIONS = {
     "headline": "The [K26] bound against d for several network sizes n (solid: exact cap n C_d(a/r); "
                 "dashed: the paper's n exp(-d a²/2r²)).",
@@ -169,6 +173,18 @@ def _audit(out, seed, quick, progress):
     payload = {"task": task.name, "test_accuracy": task.test_accuracy, "radius": radius,
                "relative_radius": 0.05, "dim": result.dim, "n_units": result.n_units, "counts": result.counts,
                "rows": [dataclasses.asdict(r) for r in result.rows]}
+    # The random-versus-adversarial gap per input (audit's default: at 1 x the nearest adversarial
+    # distance found): its summary, and its figure when some input has one.
+    from .commands_audit import gap_summary
+
+    payload["gap_summary"] = gap_summary(result)
+    payload["gap_figure"] = None
+    if any(r.gap for r in result.rows):
+        from .figure_gap import save_gap_figure
+
+        (out / "figures").mkdir(exist_ok=True)
+        save_gap_figure(result, str(out / "figures" / "gap"), title=f"{task.name}, audit radius {radius:.3g}")
+        payload["gap_figure"] = "figures/gap.png"
     (out / "audit" / "digits.json").write_text(json.dumps(jsonable(payload), indent=2))
     progress(f"audit of the digits network ({len(X)} test inputs, r = {radius:.4g})")
     return payload
@@ -352,6 +368,13 @@ def _write_report(args, work, out):
                      f"({audit['relative_radius']:g} of the median input norm), perturbation uniform on the sphere "
                      f"of radius r; {c['inputs']} test inputs. Per-input rows in [audit/digits.json](audit/digits.json)."),
                ("table", ["count", "inputs"], _audit_rows(audit)),
+               ("h", 3, "Random versus adversarial, per input"),
+               ("p", "For each input where the search found a misclassified point: its distance, and at that radius "
+                     "the certified bound on P(random misclassification) (uniform on the sphere) against a Monte "
+                     "Carlo estimate with its 95% interval (per input in [audit/digits.json](audit/digits.json), "
+                     "field `gap`)."),
+               *[("p", line) for line in audit["gap_summary"].splitlines()],
+               *([("img", audit["gap_figure"], GAP_CAPTION)] if audit["gap_figure"] else []),
                ("h", 2, "Theorems"),
                ("p", "[theorems.md](theorems.md): every registered result, the state of each face, and its numeric "
                      "check run in this report."),

@@ -102,6 +102,46 @@ def test_batched_distances_and_backprop_agree_with_the_cell():
         assert J.shape == (10, 30) and np.allclose(J[cell.label] - J[list(cell.decision_classes)], cell.gradients[60:])
 
 
+@pytest.mark.parametrize("outputs, widths, d, reduced", [(10, (20, 20, 20), 30, False), (1, (16, 24, 16), 12, False),
+                                                      (4, (12,), 9, False), (3, (8, 8), 500, True)])
+def test_distances_at_a_radius_are_those_of_the_full_pass(outputs, widths, d, reduced):
+    kw = dict(outputs=outputs) if outputs > 1 else {}
+    net = random_network(d, widths, bias="gaussian", rng=11, reduced=reduced, **kw)
+    X = np.random.default_rng(12).standard_normal((40, net.coords))
+    full = cell_distances(net, X)
+    q = np.quantile(full.distances, [0.01, 0.05, 0.3])
+    for r in (*q, 10 * float(full.distances[np.isfinite(full.distances)].max())):
+        for frac in (0.0, 0.1, 1.0):
+            cd = cell_distances(net, X, radius=r, dense_fraction=frac)
+            ex = cd.exact
+            assert (cd.labels == full.labels).all() and (cd.decision_classes == full.decision_classes).all()
+            assert np.allclose(cd.distances[ex], full.distances[ex], rtol=1e-10)
+            # elsewhere: certified lower bounds, at least r and at least a(x)
+            assert (cd.distances[~ex] <= full.distances[~ex] * (1 + 1e-12)).all()
+            assert (cd.distances[~ex] >= r).all() and (cd.distances >= cd.a[:, None]).all()
+            assert np.allclose(cd.a, full.a, rtol=1e-12)
+            if frac == 1.0 and r < q[2]:
+                assert not ex.all()                  # the shortcut did skip faces
+    # the bound at r and below is the one from the full distances
+    r = float(q[1])
+    cd = cell_distances(net, X, radius=r)
+    n_dec = max(1, outputs - 1)
+    for i in range(0, 40, 7):
+        for s in (r, r / 3):
+            f_full, b_full, _ = bound_forms_at(net.dim, full.distances[i], s, dps=12, n_decision=n_dec)
+            f_cut, b_cut, _ = bound_forms_at(net.dim, cd.distances[i], s, dps=12, n_decision=n_dec)
+            for form in f_full:
+                assert abs(f_cut[form] - f_full[form]) <= mpmath.mpf(10) ** -11 * abs(f_full[form])
+            assert abs(b_cut - b_full) <= mpmath.mpf(10) ** -11 * abs(b_full)
+
+
+def test_distances_at_a_radius_refuse_a_bad_radius():
+    net = random_network(5, (4,), rng=0, outputs=3)
+    for bad in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="radius"):
+            cell_distances(net, np.zeros((1, 5)), radius=bad)
+
+
 # ---- implicit layers and ONNX -------------------------------------------------------------------
 
 def test_cnn_from_torch_is_exact_and_implicit():
@@ -214,6 +254,21 @@ def test_union_sum_stops_when_vacuous():
     assert u.lower <= 2000 * cap(784, 0.01, dps=20) <= u.value
 
 
+def test_bracket_stops_once_certified_nonpositive():
+    rng = np.random.default_rng(3)
+    dist = np.concatenate([rng.uniform(0.02, 0.4, 300), [0.6, 0.7, 0.9]])   # decision faces beyond r = 0.5
+    full_f, full_b, full_u = bound_forms_at(784, dist, 0.5, dps=10, n_decision=3)
+    f, b, u = bound_forms_at(784, dist, 0.5, dps=10, n_decision=3, stop_vacuous=True)
+    assert full_b < 0 and b <= 0 and b <= full_b      # certified <= 0 either way; stopped is the cruder
+    dist2 = np.concatenate([rng.uniform(0.3, 0.45, 40), [0.05, 0.3]])        # a non-vacuous input
+    a_f, a_b, a_u = bound_forms_at(784, dist2, 0.5, dps=10, n_decision=2)
+    s_f, s_b, s_u = bound_forms_at(784, dist2, 0.5, dps=10, n_decision=2, stop_vacuous=True)
+    assert not s_u.vacuous and s_f["union"] == a_f["union"] and s_b == a_b
+    with mpmath.workdps(30):
+        exact = cap(784, mpmath.mpf(0.05 / 0.5), dps=25) - mpmath.fsum(cap(784, mpmath.mpf(v / 0.5), dps=25) for v in dist2[:40])
+    assert abs(s_b - exact) <= mpmath.mpf(10) ** -9 * abs(exact)
+
+
 # ---- the attack and its exact re-check ---------------------------------------------------------
 
 def test_found_points_are_verified_misclassified_and_their_own_distance():
@@ -230,6 +285,28 @@ def test_found_points_are_verified_misclassified_and_their_own_distance():
         cell = net.cell(x)
         if cell.output_distance <= cell.hidden_distances.min():
             assert adv.distance <= cell.output_distance * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("outputs", [1, 6])
+def test_line_search_brackets_the_class_change_tightly(outputs):
+    from relucap.numerics.attacks import _first_crossing
+
+    kw = dict(outputs=outputs) if outputs > 1 else {}
+    net = random_network(20, (24, 24), bias="gaussian", rng=21, **kw)
+    rng = np.random.default_rng(22)
+    checked = 0
+    for x in rng.standard_normal((30, 20)):
+        label = int(net.classify(x[None])[0])
+        Y = x + 3 * rng.standard_normal((20, 20))
+        for y in Y[net.classify(Y) != label][:2]:
+            p, q = _first_crossing(net, x, y, label)
+            assert net.classify(p[None])[0] != label and net.classify(q[None])[0] == label
+            sp, sq = (np.linalg.norm(v - x) / np.linalg.norm(y - x) for v in (p, q))
+            assert 0 <= sq < sp <= 1 and sp - sq <= 1e-11 * sp
+            # both on the segment from x to y
+            assert np.allclose(p, x + sp * (y - x), atol=1e-12) and np.allclose(q, x + sq * (y - x), atol=1e-12)
+            checked += 1
+    assert checked >= 20
 
 
 def test_verify_goes_to_high_precision_at_the_boundary():

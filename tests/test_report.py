@@ -38,9 +38,29 @@ def test_index_embeds_figures_tabulates_the_audit_and_links_every_table(report):
     for package, version in manifest["versions"].items():
         assert f"| {package} | {version} |" in index
     page = (report / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == len(commands_report.FIGURES)
+    gap = json.loads((report / "audit" / "digits.json").read_text())["gap_figure"]
+    assert page.count("data:image/png;base64,") == len(commands_report.FIGURES) + (gap is not None)
     assert not re.search(r'src="(?!data:)', page)           # self-contained
     assert not list(report.parent.glob(".report.*"))        # no temporary directory left behind
+
+
+def test_index_has_the_per_input_gap_and_its_figure(report):
+    index = (report / "index.md").read_text()
+    audit = json.loads((report / "audit" / "digits.json").read_text())
+    rows = audit["rows"]
+    with_gap = [r for r in rows if r["gap"]]
+    assert with_gap, "the quick audit found no adversarial point: the gap section would be empty"
+    assert "### Random versus adversarial, per input" in index
+    assert f"adversarial point found for {len(with_gap)} of {len(rows)} inputs" in index
+    assert audit["gap_summary"].splitlines()[1] in index           # the line at 1 x the distance
+    for r in with_gap:                                              # the bound at the adversarial distance
+        g = r["gap"][0]
+        assert float(g["multiple"]) == 1.0 and float(g["radius"]) == pytest.approx(float(r["adversarial_distance"]))
+        assert 0 <= float(g["bound"]) <= 1
+    assert audit["gap_figure"] == "figures/gap.png" and (report / "figures" / "gap.png").exists()
+    assert (report / "figures" / "gap.pdf").exists()
+    assert "](figures/gap.png)" in index and commands_report.GAP_CAPTION in index
+    assert commands_report.GAP_CAPTION in (report / "index.html").read_text().replace("&#x27;", "'")
 
 
 def test_no_table_of_the_report_prints_a_negative_robustness_or_a_bound_above_one(report):
