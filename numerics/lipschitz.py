@@ -19,7 +19,7 @@
   :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
   running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
 - ``method="bracket"``: lower, upper (with the certified LipSDP bound of
-  :mod:`relucap.numerics.lipschitz_sdp` when cvxpy is installed) and exact when reached within
+  :mod:`relucap.numerics.lipschitz_sdp`, solved by its own barrier method) and exact when reached within
   ``time_limit``, each with its method (:class:`LipschitzBracket`); never raises on a time-out.
 
 >>> from relucap.numerics import ReLUNetwork
@@ -564,7 +564,8 @@ def _scaled_sdp(net, p, res):
     factor = {2: 1.0, 1: 1.0, math.inf: math.sqrt(net.weights[0].shape[1])}[p]
     value = math.nextafter(res["bound"] * factor, math.inf) if factor != 1.0 else res["bound"]
     return value, {"solver": res["solver"], "seconds": res["seconds"], "solver_value": res["solver_value"],
-                   "certified_l2": res["bound"], "certificate": res["certificate"]}
+                   "certified_l2": res["bound"], "certificate": res["certificate"],
+                   "status": res.get("status"), "gap": res.get("gap")}
 
 
 def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="enumerate",
