@@ -278,14 +278,16 @@ class _Job:
         # the child stops its own work a little before the limit, so that its last bound is
         # written before the parent stops waiting (wall clock: comparable across processes)
         wall_deadline = time.time() + 0.93 * self.time_limit - 0.05
-        job = pickle.dumps(([np.asarray(W) for W in net.weights], [np.asarray(b) for b in net.biases],
-                            variant, solver, wall_deadline, certified, gap))
+        # the job goes through a file: writing it to a pipe would block until the child has
+        # started and read it when it is larger than the pipe's buffer
+        with open(f"{self.tmp.name}/job.pickle", "wb") as fh:
+            pickle.dump(([np.asarray(W) for W in net.weights], [np.asarray(b) for b in net.biases],
+                         variant, solver, wall_deadline, certified, gap), fh)
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "relucap.numerics.lipschitz_sdp", self.path],
-                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([sys.executable, "-m", "relucap.numerics.lipschitz_sdp",
+                                      f"{self.tmp.name}/job.pickle", self.path],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, env=env)
-        self.proc.stdin.write(job)
-        self.proc.stdin.close()
 
     def _read(self):
         import pickle
@@ -331,16 +333,16 @@ def start_lipsdp(net, *, variant="neuron", solver=None, time_limit=60.0, certifi
     return _Job(net, variant, solver, time_limit, certified, gap)
 
 
-def _child_main(path):
-    """Entry point of the child process: read the job on stdin, write every better result to
-    ``path`` (atomically: a new file renamed over the old one)."""
+def _child_main(job_path, path):
+    """Entry point of the child process: read the job from ``job_path``, write every better result
+    to ``path`` (atomically: a new file renamed over the old one)."""
     import os
     import pickle
-    import sys
 
     from .network import ReLUNetwork
 
-    weights, biases, variant, solver, wall_deadline, certified, gap = pickle.loads(sys.stdin.buffer.read())
+    with open(job_path, "rb") as fh:
+        weights, biases, variant, solver, wall_deadline, certified, gap = pickle.load(fh)
 
     def write(res):
         with open(path + ".new", "wb") as fh:
@@ -666,4 +668,4 @@ def _lipsdp(net, variant, solver, time_limit, certified, gap=1e-9, report=None):
 if __name__ == "__main__":
     import sys
 
-    _child_main(sys.argv[1])
+    _child_main(sys.argv[1], sys.argv[2])
