@@ -574,8 +574,8 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
 
     - lower: :func:`lipschitz_lower` (sampling, smoothed gradient ascent, cell walk; the value is
       the gradient of a full-dimensional cell at an interior witness);
-    - upper: the least of :func:`upper_bounds` and, when cvxpy is installed (``sdp="auto"``,
-      ``True`` to insist, ``False`` to skip), the certified LipSDP bound;
+    - upper: the least of :func:`upper_bounds` and (``sdp="auto"`` or ``True``; ``False`` to skip)
+      the certified LipSDP bound;
     - exact: with the time that is left (``exact="auto"``; ``False`` to skip), the exact routine
       of ``solver``; when it finishes the bracket closes, and when it runs out of time the bracket
       is labelled with how far it got.  Never raises on a time-out."""
