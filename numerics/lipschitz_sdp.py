@@ -628,6 +628,7 @@ def _lipsdp(net, variant, solver, time_limit, certified, gap=1e-9, report=None):
         elif bound is None:
             out["errors"].append(f"{name}: certificate did not close ({info})")
 
+    barrier_status = None
     for name in order:
         if time.perf_counter() > deadline:
             break
@@ -642,6 +643,7 @@ def _lipsdp(net, variant, solver, time_limit, certified, gap=1e-9, report=None):
             else:
                 reserve = 0.0
             res = barrier_lipsdp(net, variant=variant, gap=gap, deadline=deadline - reserve)
+            barrier_status = res["status"]
             value = None if res["rho"] is None else math.sqrt(max(res["rho"], 0.0))
             offer("barrier", res["lams"], value, res["status"], res["gap"], deadline)
             if res["status"] != "stalled":       # optimal, or out of time: no fallback
@@ -659,8 +661,12 @@ def _lipsdp(net, variant, solver, time_limit, certified, gap=1e-9, report=None):
                 continue
             offer(name, lams, value, "optimal", None, deadline)
             break
-    if out["status"] is None:
-        out["status"] = "time limit" if time.perf_counter() > deadline else "failed"
+    if out["status"] in (None, "start point (not optimised)"):
+        # the bound held (if any) is the start point's: say why nothing better came
+        ran_out = time.perf_counter() > deadline or barrier_status == "time limit"
+        out["status"] = "time limit" if ran_out else "failed"
+        if ran_out:
+            out["errors"].append("time limit reached before a better bound was certified")
     out["seconds"] = time.perf_counter() - t0
     return out
 
