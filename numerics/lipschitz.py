@@ -19,7 +19,7 @@
   :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
   running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
 - ``method="bracket"``: lower, upper (with the certified LipSDP bound of
-  :mod:`relucap.numerics.lipschitz_sdp` when cvxpy is installed) and exact when reached within
+  :mod:`relucap.numerics.lipschitz_sdp`, solved by its own barrier method) and exact when reached within
   ``time_limit``, each with its method (:class:`LipschitzBracket`); never raises on a time-out.
 
 >>> from relucap.numerics import ReLUNetwork
@@ -564,7 +564,8 @@ def _scaled_sdp(net, p, res):
     factor = {2: 1.0, 1: 1.0, math.inf: math.sqrt(net.weights[0].shape[1])}[p]
     value = math.nextafter(res["bound"] * factor, math.inf) if factor != 1.0 else res["bound"]
     return value, {"solver": res["solver"], "seconds": res["seconds"], "solver_value": res["solver_value"],
-                   "certified_l2": res["bound"], "certificate": res["certificate"]}
+                   "certified_l2": res["bound"], "certificate": res["certificate"],
+                   "status": res.get("status"), "gap": res.get("gap")}
 
 
 def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="enumerate",
@@ -573,8 +574,8 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
 
     - lower: :func:`lipschitz_lower` (sampling, smoothed gradient ascent, cell walk; the value is
       the gradient of a full-dimensional cell at an interior witness);
-    - upper: the least of :func:`upper_bounds` and, when cvxpy is installed (``sdp="auto"``,
-      ``True`` to insist, ``False`` to skip), the certified LipSDP bound;
+    - upper: the least of :func:`upper_bounds` and (``sdp="auto"`` or ``True``; ``False`` to skip)
+      the certified LipSDP bound;
     - exact: with the time that is left (``exact="auto"``; ``False`` to skip), the exact routine
       of ``solver``; when it finishes the bracket closes, and when it runs out of time the bracket
       is labelled with how far it got.  Never raises on a time-out."""
