@@ -14,8 +14,9 @@
   below), and for one hidden layer ``relaxation`` (the maximum over *all* patterns of
   ``||W_0^T D w_1||_{p'}``, exact for p = 1, for p = inf when ``d <= 16`` and for p = 2 when
   ``d = 2``, bounded through ``||C||_{2->1}`` otherwise);
-- ``method="exact"``: the maximum over all cells of positive volume (``solver="enumerate"``, any
-  depth and p), or one mixed-integer program (``solver="milp"``, p = 1 or inf); see
+- ``method="exact"``: the maximum over all cells of positive volume (``solver="polygon"`` at d = 2,
+  by clipping convex polygons; ``solver="enumerate"``, any d, by LPs; ``"auto"`` picks), or one
+  mixed-integer program (``solver="milp"``, p = 1 or inf); see
   :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
   running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
 - ``method="bracket"``: lower, upper (with the certified LipSDP bound of
@@ -37,7 +38,8 @@ import numpy as np
 
 from . import validate
 from .lipschitz_exact import (LP_TOL, batch_gradients, cell_witness, dual_norm, enumerate_cells,
-                              local_forms, milp_max, pattern_gradient, split_pattern)
+                              local_forms, milp_max, pattern_gradient, polygon_cells,
+                              split_pattern, _margins)
 from .network import ReLUNetwork, as_generator
 
 __all__ = ["LipschitzResult", "LipschitzBracket", "LipschitzTimeout", "lipschitz", "lipschitz_lower",
@@ -180,19 +182,12 @@ def interior_margin(net, x):
     ``m_j`` bounds the magnitude of the terms summed into ``z_j`` (so rounding cannot flip a sign
     when the margin is well above 1e-16).  A point with a positive margin is an interior point of a
     full-dimensional cell, and only there is ``net.gradient(x)`` the gradient of a cell (at a
-    boundary point it can exceed the Lipschitz constant)."""
-    h = np.asarray(x, dtype=float)
-    ah = np.abs(h)
-    worst = math.inf
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
-        z = W @ h + b
-        m = np.abs(W) @ ah + np.abs(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(m > 0, np.abs(z) / m, 0.0)
-        worst = min(worst, float(r.min()))
-        h = np.maximum(z, 0.0)
-        ah = np.abs(h)
-    return worst
+    boundary point it can exceed the Lipschitz constant).
+
+    A unit that is identically zero near ``x`` sets no condition: in the first layer one with
+    zero weights and bias; deeper, one with ``m_j = 0`` (every input it weighs is the output of
+    an inactive unit that is strictly negative or itself identically zero near ``x``)."""
+    return float(_margins(net, np.asarray(x, dtype=float)[None, :])[0][0])
 
 
 def certified_gradient_norm(net, x, p=2, *, tol=INTERIOR_TOL, method="interior gradient"):
@@ -434,57 +429,89 @@ class LipschitzTimeout(RuntimeError):
         self.bracket = bracket
 
 
-def lipschitz_exact(net, *, p=2, solver="enumerate", max_cells=200000, tol=LP_TOL, time_limit=60.0,
+def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, time_limit=60.0,
                     rng=0):
     """The exact constant: the largest dual norm over all cells of positive volume.
+
+    ``solver``: ``"polygon"`` (d = 2 only: cells by clipping convex polygons,
+    :func:`lipschitz_exact.polygon_cells`), ``"enumerate"`` (any d: a depth-first search over the
+    units with LPs, :func:`lipschitz_exact.enumerate_cells`), ``"milp"`` (p = 1 or inf: one
+    mixed-integer program), or ``"auto"`` (polygon at d = 2, else enumerate).
 
     ``time_limit`` (seconds) and ``max_cells`` are budgets, checked as the search goes; when one
     runs out a :class:`LipschitzTimeout` is raised whose ``bracket`` holds the lower bound reached
     (the best cell found, or the MILP incumbent), the upper bound (the least certified bound, or
     the MILP's dual bound when smaller) and the reason."""
     p = _check(net, p)
-    validate.choice(solver, "solver", ("enumerate", "milp"))
+    validate.choice(solver, "solver", SOLVERS)
     max_cells = validate.count(max_cells, "max_cells")
     time_limit = _seconds(time_limit)
     t0 = time.perf_counter()
+    d = net.weights[0].shape[1]
+    if solver == "auto":
+        solver = "polygon" if d == 2 else "enumerate"
+    if solver == "polygon" and d != 2:
+        raise ValueError(f"solver='polygon' needs input dimension d = 2, got d = {d}; use 'enumerate'")
     if solver == "milp":
-        res = milp_max(net, p, time_limit=time_limit)
+        if p not in (1, math.inf):
+            raise ValueError(f"the mixed-integer formulation needs p = 1 or p = inf, got p = {p}")
+        # the bounds a time-out reports are computed first, so that the solver gets what is left
+        upper = lipschitz_upper(net, p=p)
+        fallback = _quick_lower(net, p, rng)
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _RESERVE, 0.01)
+        res = milp_max(net, p, time_limit=math.inf if left is None else left)
         if not res["optimal"]:
             lower = None
             if res["pattern"] is not None and res["point"] is not None:
                 lower = certified_gradient_norm(net, res["point"], p)
-            lower = lower or _quick_lower(net, p, rng)
-            upper = lipschitz_upper(net, p=p)
+            if lower is None or lower.value < fallback.value:
+                lower = fallback
             if res["dual_bound"] is not None and res["dual_bound"] < upper.value:
                 upper = LipschitzResult(res["dual_bound"], "upper", p, "milp dual bound", None, {})
             br = _bracket_from(p, lower, upper, None,
                                f"time limit reached: MILP stopped after {time.perf_counter() - t0:.3g} s "
-                               f"({res['status']})")
+                               f"({res['status']}; time_limit {time_limit} s)")
             raise LipschitzTimeout(br.status, br)
         g = pattern_gradient(net, res["pattern"])
         witness = res["point"]
         return LipschitzResult(res["value"], "exact", p, "milp", witness,
                                {"binaries": res["binaries"], "pattern_value": float(dual_norm(g, p)),
                                 "status": res["status"], "seconds": time.perf_counter() - t0})
-    cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng, time_limit=time_limit)
+    search = None if time_limit is None else max(time_limit - _RESERVE, 0.01)
+    if solver == "polygon":
+        cells = polygon_cells(net, max_cells=max_cells, time_limit=search, tol=tol)
+    else:
+        cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng, time_limit=search)
     P = cells["patterns"]
     if P.shape[0]:
-        G = np.array([pattern_gradient(net, split_pattern(row, net.widths)) for row in P])
-        norms = dual_norm(G, p)
+        norms = dual_norm(_pattern_gradients(net, P), p)
         i = int(np.argmax(norms))
     details = {"cells": int(P.shape[0]), "lps": cells["lps"], "cell_bound": cells["bound"],
                "seconds": time.perf_counter() - t0}
     if not cells["complete"]:
-        lower = LipschitzResult(float(norms[i]), "lower", p, "enumerate (partial)",
+        lower = LipschitzResult(float(norms[i]), "lower", p, f"{solver} (partial)",
                                 cells["witnesses"][i], details) if P.shape[0] else \
             _quick_lower(net, p, rng)
         why = "time limit reached" if cells["stopped"] == "time" else "cell budget reached"
         br = _bracket_from(p, lower, lipschitz_upper(net, p=p), None,
-                           f"{why}: {P.shape[0]} cells enumerated in {details['seconds']:.3g} s "
-                           f"(time_limit {time_limit} s, max_cells {max_cells})")
+                           f"{why}: {P.shape[0]} cells enumerated ({solver}) in "
+                           f"{time.perf_counter() - t0:.3g} s (time_limit {time_limit} s, max_cells {max_cells})")
         raise LipschitzTimeout(br.status, br)
     details["pattern"] = P[i]
-    return LipschitzResult(float(norms[i]), "exact", p, "enumerate", cells["witnesses"][i], details)
+    return LipschitzResult(float(norms[i]), "exact", p, solver, cells["witnesses"][i], details)
+
+
+SOLVERS = ("auto", "polygon", "enumerate", "milp")
+_RESERVE = 0.02       # seconds kept back from a budget for assembling the time-out bracket
+
+
+def _pattern_gradients(net, P):
+    """The gradients of many cells at once: ``P`` is a boolean matrix, one flat pattern a row."""
+    offsets = np.cumsum((0,) + tuple(net.widths))
+    G = np.broadcast_to(net.weights[-1][0], (P.shape[0], net.weights[-1].shape[1]))
+    for l in range(len(net.widths) - 1, -1, -1):
+        G = (G * P[:, offsets[l]:offsets[l + 1]]) @ net.weights[l]
+    return G
 
 
 def _quick_lower(net, p, rng):
@@ -567,7 +594,7 @@ def _scaled_sdp(net, p, res):
                    "certified_l2": res["bound"], "certificate": res["certificate"]}
 
 
-def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="enumerate",
+def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="auto",
                       max_cells=200000, rng=None, **lower_options):
     """``lower <= Lip_p(net) <= upper`` within ``time_limit`` seconds, with the method of each.
 

@@ -23,7 +23,8 @@ def add_parser(sub):
     p.add_argument("--weights", default=None, help="a .npz file with W0, W1, ..., b0, b1, ... instead of a random network")
     p.add_argument("--p", default="2", help="the l_p norm: 1, 2 (default) or inf")
     p.add_argument("--method", default="all", help="lower, upper, exact, bracket or all (default: lower, exact, upper)")
-    p.add_argument("--solver", default="enumerate", help="exact solver: enumerate (default) or milp (p = 1, inf)")
+    p.add_argument("--solver", default="auto", help="exact solver: auto (default: polygon at d = 2, else enumerate), "
+                                                  "polygon (d = 2), enumerate or milp (p = 1, inf)")
     p.add_argument("--max-cells", default="200000", help="cell budget of the exact enumeration (counted as it goes)")
     p.add_argument("--time-limit", default="10", help="seconds for the exact routine / the whole bracket (default 10); "
                                                      "a time-out reports the bracket reached, labelled")
@@ -111,7 +112,7 @@ def cmd_lipschitz(args):
         time_limit = _seconds(args.time_limit)
     except ValueError as exc:
         raise ValueError(f"--time-limit: {exc}".replace("time_limit must", "must")) from None
-    validate.choice(args.solver, "--solver", ("enumerate", "milp"))
+    validate.choice(args.solver, "--solver", ("auto", "polygon", "enumerate", "milp"))
     max_cells = validate.count(args.max_cells, "--max-cells")
     samples = validate.count(args.samples, "--samples")
     delta = float(validate.probability(args.delta, "--delta"))
