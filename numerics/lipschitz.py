@@ -257,16 +257,47 @@ def _smoothed_ascent(net, p, X, r0, *, iters, deadline):
     return best_X, best
 
 
+def _adam_ascent(net, p, X, *, lr, iters, zs, deadline):
+    """Adam on ``||grad Phi_tau(x)||_{p'}`` (softplus surrogate, ``tau`` annealed from ``0.5 zs``
+    to ``0.005 zs``; the gradient of the norm is a Hessian-vector product by a central difference),
+    every iterate scored by the TRUE gradient.  Returns the best point per start and its value (a
+    search only: the caller certifies)."""
+    m = np.zeros_like(X)
+    v = np.zeros_like(X)
+    best = dual_norm(batch_gradients(net, X), p)
+    best_X = X.copy()
+    for k, tau in enumerate(zs * np.geomspace(0.5, 0.005, iters)):
+        if time.perf_counter() > deadline:
+            break
+        G = _smoothed_gradients(net, X, tau)
+        V = _norm_direction(G, p)
+        h = 1e-3 * tau
+        U = (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+        m = 0.9 * m + 0.1 * U
+        v = 0.999 * v + 0.001 * U * U
+        X = X + lr * (m / (1 - 0.9 ** (k + 1))) / (np.sqrt(v / (1 - 0.999 ** (k + 1))) + 1e-12)
+        vals = dual_norm(batch_gradients(net, X), p)
+        up = vals > best
+        best[up], best_X[up] = vals[up], X[up]
+    return best_X, best
+
+
 def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, ascent_starts=32,
-                    ascent_iters=60, rng=None, deadline=None):
+                    ascent_iters=60, rounds=None, round_starts=64, round_iters=200, patience=8, rng=None,
+                    deadline=None):
     """A certified lower bound: the largest ``||grad Phi(x)||_{p'}`` over interior witnesses.
 
     Candidates come from sampling at several scales, from gradient ascent on a smoothed surrogate
     (``ascent_starts`` starts, ``ascent_iters`` steps), and from a walk from cell to cell started
     at the best ``restarts`` of them (each step flips the unit whose flip raises the dual norm most
-    among those whose flipped cell is non-empty, a ray step or an LP).  Every candidate is scored
-    by the true piecewise-linear gradient and kept only at an interior point of a full-dimensional
-    cell (:func:`certified_gradient_norm`); the value is recomputed at the witness returned.
+    among those whose flipped cell is non-empty, a ray step or an LP).  Then ``rounds`` rounds of
+    Adam ascent on the surrogate (``round_starts`` starts of ``round_iters`` steps: half fresh
+    Gaussian starts at four scales, half the best witnesses so far moved by small noise), each
+    followed by a walk from the best new cells; ``rounds=None`` means one round without a
+    ``deadline`` and as many as the deadline allows with one, stopping after ``patience`` rounds
+    in a row that found nothing better.  Every candidate is scored by the
+    true piecewise-linear gradient and kept only at an interior point of a full-dimensional cell
+    (:func:`certified_gradient_norm`); the value is recomputed at the witness returned.
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early."""
     p = _check(net, p)
     samples = validate.count(samples, "samples")
@@ -275,7 +306,15 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
     tries = validate.count(tries, "tries")
     ascent_starts = validate.count(ascent_starts, "ascent_starts", 0)
     ascent_iters = validate.count(ascent_iters, "ascent_iters", 0)
+    if rounds is not None:
+        rounds = validate.count(rounds, "rounds", 0)
+    round_starts = validate.count(round_starts, "round_starts", 2)
+    round_iters = validate.count(round_iters, "round_iters")
+    patience = validate.count(patience, "patience")
+    limited = deadline is not None
     deadline = math.inf if deadline is None else deadline
+    if rounds is None:
+        rounds = 10**9 if limited else 1
     g = as_generator(rng)
     d = net.weights[0].shape[1]
     W0, b0 = net.weights[0], net.biases[0]
@@ -294,17 +333,8 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
         AX, av = _smoothed_ascent(net, p, starts, r0, iters=ascent_iters, deadline=deadline)
         ascent_best = float(av.max())
         cands += [AX[i] for i in np.argsort(-av)]
-    # keep the interior candidates, best first, one per cell
-    scored, seen = [], set()
-    for x in cands:
-        r = certified_gradient_norm(net, x, p)
-        if r is None:
-            continue
-        key = np.concatenate(net.pattern(x)).tobytes()
-        if key not in seen:
-            seen.add(key)
-            scored.append(r)
-    scored.sort(key=lambda r: -r.value)
+    seen = set()
+    scored = _interior(net, p, cands, seen)
     if not scored:               # every candidate on a boundary (probability zero): resample
         for _ in range(100):
             r = certified_gradient_norm(net, r0 * g.standard_normal(d), p)
@@ -314,21 +344,72 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
         else:
             raise RuntimeError("no interior point found for a lower bound")
     best = scored[0]
-    lps = moves = 0
-    for r in scored[:restarts]:
-        if time.perf_counter() > deadline:
-            break
-        x = r.witness
-        pat, xw, n_lp, n_mv = _walk(net, p, net.pattern(x), x, steps=steps, tries=tries, tol=LP_TOL,
-                                    deadline=deadline)
-        lps, moves = lps + n_lp, moves + n_mv
-        cand = certified_gradient_norm(net, xw, p)
-        if cand is not None and cand.value > best.value:
-            best = cand
+    stats = {"lps": 0, "moves": 0}
+
+    def walk_from(results, count):
+        nonlocal best
+        for r in results[:count]:
+            if time.perf_counter() > deadline:
+                break
+            x = r.witness
+            pat, xw, n_lp, n_mv = _walk(net, p, net.pattern(x), x, steps=steps, tries=tries, tol=LP_TOL,
+                                        deadline=deadline)
+            stats["lps"] += n_lp
+            stats["moves"] += n_mv
+            cand = certified_gradient_norm(net, xw, p)
+            if cand is not None:
+                tops.append(cand)
+                if cand.value > best.value:
+                    best = cand
+
+    tops = list(scored[:8])
+    walk_from(scored, restarts)
+    Z = np.hstack(net.preactivations(X[:256])[:-1])
+    zs = float(np.median(np.abs(Z))) or 1.0
+    done = stale = 0
+    round_best = []
+    while done < rounds and stale < patience and time.perf_counter() < deadline:
+        before = best.value
+        k = round_starts // 2
+        fresh = np.vstack([r0 * (0.5 + j) * g.standard_normal((-(-k // 4), d)) for j in range(4)])[:k]
+        tops.sort(key=lambda r: -r.value)
+        elite = np.array([r.witness for r in tops[:8]])
+        kicked = elite[g.integers(0, len(elite), round_starts - k)]
+        kicked = kicked + 0.1 * r0 * (0.5 ** (done % 4)) * g.standard_normal(kicked.shape)
+        lr = 0.05 * r0 * (2.0 if done % 2 else 1.0)
+        AX, av = _adam_ascent(net, p, np.vstack([fresh, kicked]), lr=lr, iters=round_iters, zs=zs,
+                              deadline=deadline)
+        new = _interior(net, p, [AX[i] for i in np.argsort(-av)[:16]], seen)
+        round_best.append(float(av.max()))
+        if new:
+            tops += new[:4]
+            if new[0].value > best.value:
+                best = new[0]
+            walk_from(new, 2)
+        tops = sorted(tops, key=lambda r: -r.value)[:32]
+        done += 1
+        stale = 0 if best.value > before * (1 + 1e-12) else stale + 1
     return LipschitzResult(best.value, "lower", p, "sampling+ascent+walk", best.witness,
                            {"samples": int(X.shape[0]), "sampled_best": sampled_best,
                             "ascent_best": ascent_best, "restarts": min(restarts, len(scored)),
-                            "moves": moves, "lps": lps, "margin": best.details["margin"]})
+                            "rounds": done, "round_best": max(round_best) if round_best else None,
+                            "moves": stats["moves"], "lps": stats["lps"], "margin": best.details["margin"]})
+
+
+def _interior(net, p, cands, seen):
+    """The candidates at interior points of full-dimensional cells, best first, one per cell not
+    in ``seen`` (which is updated)."""
+    out = []
+    for x in cands:
+        r = certified_gradient_norm(net, x, p)
+        if r is None:
+            continue
+        key = np.concatenate(net.pattern(x)).tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    out.sort(key=lambda r: -r.value)
+    return out
 
 
 # ----------------------------------------------------------------------------------- upper bounds
@@ -458,7 +539,7 @@ def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, ti
         # the bounds a time-out reports are computed first, so that the solver gets what is left
         upper = lipschitz_upper(net, p=p)
         fallback = _quick_lower(net, p, rng)
-        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _RESERVE, 0.01)
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _reserve(time_limit), 0.01)
         res = milp_max(net, p, time_limit=math.inf if left is None else left)
         if not res["optimal"]:
             lower = None
@@ -477,7 +558,12 @@ def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, ti
         return LipschitzResult(res["value"], "exact", p, "milp", witness,
                                {"binaries": res["binaries"], "pattern_value": float(dual_norm(g, p)),
                                 "status": res["status"], "seconds": time.perf_counter() - t0})
-    search = None if time_limit is None else max(time_limit - _RESERVE, 0.01)
+    upper = fallback = None
+    if time_limit is not None:
+        # what a time-out reports is computed first, inside the budget (an SVD can take most
+        # of a second on a loaded machine)
+        upper, fallback = lipschitz_upper(net, p=p), _quick_lower(net, p, rng)
+    search = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _reserve(time_limit), 0.01)
     if solver == "polygon":
         cells = polygon_cells(net, max_cells=max_cells, time_limit=search, tol=tol)
     else:
@@ -489,11 +575,12 @@ def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, ti
     details = {"cells": int(P.shape[0]), "lps": cells["lps"], "cell_bound": cells["bound"],
                "seconds": time.perf_counter() - t0}
     if not cells["complete"]:
-        lower = LipschitzResult(float(norms[i]), "lower", p, f"{solver} (partial)",
-                                cells["witnesses"][i], details) if P.shape[0] else \
-            _quick_lower(net, p, rng)
+        lower = fallback or _quick_lower(net, p, rng)
+        if P.shape[0] and norms[i] >= lower.value:
+            lower = LipschitzResult(float(norms[i]), "lower", p, f"{solver} (partial)",
+                                    cells["witnesses"][i], details)
         why = "time limit reached" if cells["stopped"] == "time" else "cell budget reached"
-        br = _bracket_from(p, lower, lipschitz_upper(net, p=p), None,
+        br = _bracket_from(p, lower, upper or lipschitz_upper(net, p=p), None,
                            f"{why}: {P.shape[0]} cells enumerated ({solver}) in "
                            f"{time.perf_counter() - t0:.3g} s (time_limit {time_limit} s, max_cells {max_cells})")
         raise LipschitzTimeout(br.status, br)
@@ -502,7 +589,11 @@ def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, ti
 
 
 SOLVERS = ("auto", "polygon", "enumerate", "milp")
-_RESERVE = 0.02       # seconds kept back from a budget for assembling the time-out bracket
+
+
+def _reserve(time_limit):
+    """Seconds kept back from a budget for assembling the time-out bracket."""
+    return 0.01 + 0.02 * time_limit
 
 
 def _pattern_gradients(net, P):

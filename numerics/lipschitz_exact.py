@@ -94,10 +94,11 @@ def _lp_margin(rows, d):
                   options={"presolve": False})    # tiny LPs: presolve costs more than it saves
     if res.status != 0:
         raise RuntimeError(f"HiGHS failed on a cell LP ({res.message})")
-    t = float(res.x[-1])
+    tau = float(res.x[d])
+    t = min(float(res.x[-1]), tau)       # t <= tau holds up to the solver's tolerance
     if t <= 0:
         return t, None
-    return t, res.x[:d] / res.x[d]
+    return t, res.x[:d] / tau
 
 
 def _signed_rows(A, c, s):
@@ -286,6 +287,7 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
     """
     if p not in (1, math.inf):
         raise ValueError(f"the mixed-integer formulation needs p = 1 or p = inf, got p = {p}")
+    t_start = time.perf_counter()
     d = net.weights[0].shape[1]
     widths = net.widths
     nsig = d if p == math.inf else 2 * d
@@ -362,10 +364,14 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
         add([(isig + np.arange(2 * d), 1.0)], 1, 1)
     cost = np.zeros(nv)
     cost[blocks[-1]["u"]] = -net.weights[-1][0]
+    A = np.array(rows)
+    # the time spent building the model counts against the budget; HiGHS stops a little after
+    # its own limit, so it gets 95 % of what is left
+    left = float(time_limit) - (time.perf_counter() - t_start)
     with _quiet_stdout():
         res = milp(cost, integrality=integrality, bounds=(lb_v, ub_v),
-                   constraints=LinearConstraint(np.array(rows), lo, hi),
-                   options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9})
+                   constraints=LinearConstraint(A, lo, hi),
+                   options={"time_limit": max(0.95 * left, 0.01), "mip_rel_gap": 1e-9})
     dual = getattr(res, "mip_dual_bound", None)
     if res.status != 0:
         # time limit (status 1) or another stop: the incumbent (a cell of positive volume, margins
@@ -478,6 +484,25 @@ def polygon_cells(net, *, max_cells=200000, time_limit=None, eps=POLY_EPS, tol=L
     stopped = None
     steps = 0
 
+    n = sum(widths)
+    pending = []
+    counts = {"lps": 0, "dropped": 0}
+
+    def verify():
+        """Check the pending witnesses: the cell's pattern, every relative margin above 1e-12;
+        an LP decides the cells whose witness fails (None: the piece was not a cell)."""
+        if not pending:
+            return
+        X = np.array([leaves[k] for k in pending])
+        P = np.array([np.frombuffer(k, dtype=bool) for k in pending])
+        margin, got = _margins(net, X)
+        for i in np.flatnonzero((margin <= 1e-12) | (got != P).any(axis=1)):
+            counts["lps"] += 1
+            _, xw = cell_witness(net, split_pattern(P[i], widths), tol=tol)
+            leaves[pending[i]] = xw
+            counts["dropped"] += xw is None
+        pending.clear()
+
     def rows_of(A, c):
         F = np.hstack([A, c[:, None]])
         n = np.linalg.norm(F, axis=1)
@@ -485,7 +510,7 @@ def polygon_cells(net, *, max_cells=200000, time_limit=None, eps=POLY_EPS, tol=L
 
     while stack:
         steps += 1
-        if steps & 63 == 0 and time.perf_counter() > deadline:
+        if steps & 15 == 0 and time.perf_counter() > deadline:
             stopped = "time"
             break
         V, l, pats, cur, A, c = stack.pop()
@@ -526,32 +551,18 @@ def polygon_cells(net, *, max_cells=200000, time_limit=None, eps=POLY_EPS, tol=L
             continue
         flat = b"".join(pats2)
         if flat not in leaves:
-            leaves[flat] = V
+            m = V.sum(axis=0)                        # generators are unit vectors
+            leaves[flat] = m[:2] / m[2]
+            pending.append(flat)
+            if len(pending) >= 256:
+                verify()
             if len(leaves) > max_cells:
                 stopped = "cells"
                 break
-    n = sum(widths)
-    keys = list(leaves)
+    verify()
+    keys = [k for k in leaves if leaves[k] is not None]
     P = np.array([np.frombuffer(k, dtype=bool) for k in keys], dtype=bool).reshape(-1, n)
-    X = np.zeros((len(keys), 2))
-    for i, k in enumerate(keys):
-        V = leaves[k]
-        m = (V / np.linalg.norm(V, axis=1, keepdims=True)).sum(axis=0)
-        X[i] = m[:2] / m[2]
-    lps = dropped = 0
-    if len(keys):
-        margin, got = _margins(net, X)
-        bad = np.flatnonzero((margin <= 1e-12) | (got != P).any(axis=1))
-        keep = np.ones(len(keys), dtype=bool)
-        for i in bad:
-            lps += 1
-            _, xw = cell_witness(net, split_pattern(P[i], widths), tol=tol)
-            if xw is None:
-                keep[i] = False
-                dropped += 1
-            else:
-                X[i] = xw
-        P, X = P[keep], X[keep]
-    return {"patterns": P, "witnesses": X, "lps": lps, "bound": cell_count_bound(net), "widths": widths,
+    X = np.array([leaves[k] for k in keys]).reshape(-1, 2)
+    return {"patterns": P, "witnesses": X, "lps": counts["lps"], "bound": cell_count_bound(net), "widths": widths,
             "complete": stopped is None, "stopped": stopped, "seconds": time.perf_counter() - t0,
-            "pieces_dropped": dropped, "method": "polygon"}
+            "pieces_dropped": counts["dropped"], "method": "polygon"}

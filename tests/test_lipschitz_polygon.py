@@ -66,7 +66,7 @@ def test_polygon_cell_budget_and_time_out_are_labelled_brackets():
     with pytest.raises(LipschitzTimeout, match=r"cell budget reached: \d+ cells enumerated \(polygon\)") as info:
         lipschitz(net, method="exact", max_cells=100)
     br = info.value.bracket
-    assert br.lower_method == "polygon (partial)" and br.lower <= br.upper
+    assert br.lower_method in ("polygon (partial)", "sampling+ascent+walk") and br.lower <= br.upper
     assert interior_margin(net, br.witness) > 0
     assert br.lower == pytest.approx(np.linalg.norm(net.gradient(br.witness)), rel=1e-12)
     t = time.perf_counter()
