@@ -153,7 +153,7 @@ def _walk(net, p, pattern, x, *, steps, tries, tol, deadline=math.inf):
         moved = False
         flat = np.concatenate(pattern)
         for u in order[:tries]:
-            if gains[u] <= 1e-12 * max(best, 1.0):
+            if gains[u] <= 1e-12 * max(best, 1.0) or time.perf_counter() > deadline:
                 break
             cand = flat.copy()
             cand[u] = ~cand[u]
@@ -607,7 +607,7 @@ def _pattern_gradients(net, P):
 
 def _quick_lower(net, p, rng):
     """A cheap certified lower bound for a time-out path: the best interior point of 256 samples."""
-    return lipschitz_lower(net, p=p, samples=256, restarts=0, ascent_starts=0, rng=rng)
+    return lipschitz_lower(net, p=p, samples=256, restarts=0, ascent_starts=0, rounds=0, rng=rng)
 
 
 def _seconds(t):
