@@ -99,7 +99,7 @@ class LipschitzSweep:
         return out
 
 
-def network_bracket(net, p, *, rng, time_limit=10.0, exact_cells=2000, sdp=True, **lower_options):
+def network_bracket(net, p, *, rng, time_limit=60.0, exact_cells=2000, sdp=True, **lower_options):
     """The bracket of one sampled network, as the sweeps compute it: ``lipschitz(net,
     method="bracket", sdp=False)`` (lower: interior-witness search; upper: the closed-form bounds;
     exact when the cells are few -- polygon clipping at d = 2, always; enumeration when the cell
