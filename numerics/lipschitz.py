@@ -14,8 +14,9 @@
   below), and for one hidden layer ``relaxation`` (the maximum over *all* patterns of
   ``||W_0^T D w_1||_{p'}``, exact for p = 1, for p = inf when ``d <= 16`` and for p = 2 when
   ``d = 2``, bounded through ``||C||_{2->1}`` otherwise);
-- ``method="exact"``: the maximum over all cells of positive volume (``solver="enumerate"``, any
-  depth and p), or one mixed-integer program (``solver="milp"``, p = 1 or inf); see
+- ``method="exact"``: the maximum over all cells of positive volume (``solver="polygon"`` at d = 2,
+  by clipping convex polygons; ``solver="enumerate"``, any d, by LPs; ``"auto"`` picks), or one
+  mixed-integer program (``solver="milp"``, p = 1 or inf); see
   :mod:`relucap.numerics.lipschitz_exact`; ``time_limit`` and ``max_cells`` are budgets, and
   running out raises :class:`LipschitzTimeout` carrying the labelled bracket proved so far;
 - ``method="bracket"``: lower, upper (with the certified LipSDP bound of
@@ -37,7 +38,8 @@ import numpy as np
 
 from . import validate
 from .lipschitz_exact import (LP_TOL, batch_gradients, cell_witness, dual_norm, enumerate_cells,
-                              local_forms, milp_max, pattern_gradient, split_pattern)
+                              local_forms, milp_max, pattern_gradient, polygon_cells,
+                              split_pattern, _margins)
 from .network import ReLUNetwork, as_generator
 
 __all__ = ["LipschitzResult", "LipschitzBracket", "LipschitzTimeout", "lipschitz", "lipschitz_lower",
@@ -151,7 +153,7 @@ def _walk(net, p, pattern, x, *, steps, tries, tol, deadline=math.inf):
         moved = False
         flat = np.concatenate(pattern)
         for u in order[:tries]:
-            if gains[u] <= 1e-12 * max(best, 1.0):
+            if gains[u] <= 1e-12 * max(best, 1.0) or time.perf_counter() > deadline:
                 break
             cand = flat.copy()
             cand[u] = ~cand[u]
@@ -180,19 +182,12 @@ def interior_margin(net, x):
     ``m_j`` bounds the magnitude of the terms summed into ``z_j`` (so rounding cannot flip a sign
     when the margin is well above 1e-16).  A point with a positive margin is an interior point of a
     full-dimensional cell, and only there is ``net.gradient(x)`` the gradient of a cell (at a
-    boundary point it can exceed the Lipschitz constant)."""
-    h = np.asarray(x, dtype=float)
-    ah = np.abs(h)
-    worst = math.inf
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
-        z = W @ h + b
-        m = np.abs(W) @ ah + np.abs(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(m > 0, np.abs(z) / m, 0.0)
-        worst = min(worst, float(r.min()))
-        h = np.maximum(z, 0.0)
-        ah = np.abs(h)
-    return worst
+    boundary point it can exceed the Lipschitz constant).
+
+    A unit that is identically zero near ``x`` sets no condition: in the first layer one with
+    zero weights and bias; deeper, one with ``m_j = 0`` (every input it weighs is the output of
+    an inactive unit that is strictly negative or itself identically zero near ``x``)."""
+    return float(_margins(net, np.asarray(x, dtype=float)[None, :])[0][0])
 
 
 def certified_gradient_norm(net, x, p=2, *, tol=INTERIOR_TOL, method="interior gradient"):
@@ -262,16 +257,47 @@ def _smoothed_ascent(net, p, X, r0, *, iters, deadline):
     return best_X, best
 
 
+def _adam_ascent(net, p, X, *, lr, iters, zs, deadline):
+    """Adam on ``||grad Phi_tau(x)||_{p'}`` (softplus surrogate, ``tau`` annealed from ``0.5 zs``
+    to ``0.005 zs``; the gradient of the norm is a Hessian-vector product by a central difference),
+    every iterate scored by the TRUE gradient.  Returns the best point per start and its value (a
+    search only: the caller certifies)."""
+    m = np.zeros_like(X)
+    v = np.zeros_like(X)
+    best = dual_norm(batch_gradients(net, X), p)
+    best_X = X.copy()
+    for k, tau in enumerate(zs * np.geomspace(0.5, 0.005, iters)):
+        if time.perf_counter() > deadline:
+            break
+        G = _smoothed_gradients(net, X, tau)
+        V = _norm_direction(G, p)
+        h = 1e-3 * tau
+        U = (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+        m = 0.9 * m + 0.1 * U
+        v = 0.999 * v + 0.001 * U * U
+        X = X + lr * (m / (1 - 0.9 ** (k + 1))) / (np.sqrt(v / (1 - 0.999 ** (k + 1))) + 1e-12)
+        vals = dual_norm(batch_gradients(net, X), p)
+        up = vals > best
+        best[up], best_X[up] = vals[up], X[up]
+    return best_X, best
+
+
 def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, ascent_starts=32,
-                    ascent_iters=60, rng=None, deadline=None):
+                    ascent_iters=60, rounds=None, round_starts=64, round_iters=200, patience=8, rng=None,
+                    deadline=None):
     """A certified lower bound: the largest ``||grad Phi(x)||_{p'}`` over interior witnesses.
 
     Candidates come from sampling at several scales, from gradient ascent on a smoothed surrogate
     (``ascent_starts`` starts, ``ascent_iters`` steps), and from a walk from cell to cell started
     at the best ``restarts`` of them (each step flips the unit whose flip raises the dual norm most
-    among those whose flipped cell is non-empty, a ray step or an LP).  Every candidate is scored
-    by the true piecewise-linear gradient and kept only at an interior point of a full-dimensional
-    cell (:func:`certified_gradient_norm`); the value is recomputed at the witness returned.
+    among those whose flipped cell is non-empty, a ray step or an LP).  Then ``rounds`` rounds of
+    Adam ascent on the surrogate (``round_starts`` starts of ``round_iters`` steps: half fresh
+    Gaussian starts at four scales, half the best witnesses so far moved by small noise), each
+    followed by a walk from the best new cells; ``rounds=None`` means one round without a
+    ``deadline`` and as many as the deadline allows with one, stopping after ``patience`` rounds
+    in a row that found nothing better.  Every candidate is scored by the
+    true piecewise-linear gradient and kept only at an interior point of a full-dimensional cell
+    (:func:`certified_gradient_norm`); the value is recomputed at the witness returned.
     ``deadline`` (a ``time.perf_counter()`` value) stops the search early."""
     p = _check(net, p)
     samples = validate.count(samples, "samples")
@@ -280,7 +306,15 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
     tries = validate.count(tries, "tries")
     ascent_starts = validate.count(ascent_starts, "ascent_starts", 0)
     ascent_iters = validate.count(ascent_iters, "ascent_iters", 0)
+    if rounds is not None:
+        rounds = validate.count(rounds, "rounds", 0)
+    round_starts = validate.count(round_starts, "round_starts", 2)
+    round_iters = validate.count(round_iters, "round_iters")
+    patience = validate.count(patience, "patience")
+    limited = deadline is not None
     deadline = math.inf if deadline is None else deadline
+    if rounds is None:
+        rounds = 10**9 if limited else 1
     g = as_generator(rng)
     d = net.weights[0].shape[1]
     W0, b0 = net.weights[0], net.biases[0]
@@ -299,17 +333,8 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
         AX, av = _smoothed_ascent(net, p, starts, r0, iters=ascent_iters, deadline=deadline)
         ascent_best = float(av.max())
         cands += [AX[i] for i in np.argsort(-av)]
-    # keep the interior candidates, best first, one per cell
-    scored, seen = [], set()
-    for x in cands:
-        r = certified_gradient_norm(net, x, p)
-        if r is None:
-            continue
-        key = np.concatenate(net.pattern(x)).tobytes()
-        if key not in seen:
-            seen.add(key)
-            scored.append(r)
-    scored.sort(key=lambda r: -r.value)
+    seen = set()
+    scored = _interior(net, p, cands, seen)
     if not scored:               # every candidate on a boundary (probability zero): resample
         for _ in range(100):
             r = certified_gradient_norm(net, r0 * g.standard_normal(d), p)
@@ -319,21 +344,72 @@ def lipschitz_lower(net, *, p=2, samples=4096, restarts=4, steps=200, tries=32, 
         else:
             raise RuntimeError("no interior point found for a lower bound")
     best = scored[0]
-    lps = moves = 0
-    for r in scored[:restarts]:
-        if time.perf_counter() > deadline:
-            break
-        x = r.witness
-        pat, xw, n_lp, n_mv = _walk(net, p, net.pattern(x), x, steps=steps, tries=tries, tol=LP_TOL,
-                                    deadline=deadline)
-        lps, moves = lps + n_lp, moves + n_mv
-        cand = certified_gradient_norm(net, xw, p)
-        if cand is not None and cand.value > best.value:
-            best = cand
+    stats = {"lps": 0, "moves": 0}
+
+    def walk_from(results, count):
+        nonlocal best
+        for r in results[:count]:
+            if time.perf_counter() > deadline:
+                break
+            x = r.witness
+            pat, xw, n_lp, n_mv = _walk(net, p, net.pattern(x), x, steps=steps, tries=tries, tol=LP_TOL,
+                                        deadline=deadline)
+            stats["lps"] += n_lp
+            stats["moves"] += n_mv
+            cand = certified_gradient_norm(net, xw, p)
+            if cand is not None:
+                tops.append(cand)
+                if cand.value > best.value:
+                    best = cand
+
+    tops = list(scored[:8])
+    walk_from(scored, restarts)
+    Z = np.hstack(net.preactivations(X[:256])[:-1])
+    zs = float(np.median(np.abs(Z))) or 1.0
+    done = stale = 0
+    round_best = []
+    while done < rounds and stale < patience and time.perf_counter() < deadline:
+        before = best.value
+        k = round_starts // 2
+        fresh = np.vstack([r0 * (0.5 + j) * g.standard_normal((-(-k // 4), d)) for j in range(4)])[:k]
+        tops.sort(key=lambda r: -r.value)
+        elite = np.array([r.witness for r in tops[:8]])
+        kicked = elite[g.integers(0, len(elite), round_starts - k)]
+        kicked = kicked + 0.1 * r0 * (0.5 ** (done % 4)) * g.standard_normal(kicked.shape)
+        lr = 0.05 * r0 * (2.0 if done % 2 else 1.0)
+        AX, av = _adam_ascent(net, p, np.vstack([fresh, kicked]), lr=lr, iters=round_iters, zs=zs,
+                              deadline=deadline)
+        new = _interior(net, p, [AX[i] for i in np.argsort(-av)[:16]], seen)
+        round_best.append(float(av.max()))
+        if new:
+            tops += new[:4]
+            if new[0].value > best.value:
+                best = new[0]
+            walk_from(new, 2)
+        tops = sorted(tops, key=lambda r: -r.value)[:32]
+        done += 1
+        stale = 0 if best.value > before * (1 + 1e-12) else stale + 1
     return LipschitzResult(best.value, "lower", p, "sampling+ascent+walk", best.witness,
                            {"samples": int(X.shape[0]), "sampled_best": sampled_best,
                             "ascent_best": ascent_best, "restarts": min(restarts, len(scored)),
-                            "moves": moves, "lps": lps, "margin": best.details["margin"]})
+                            "rounds": done, "round_best": max(round_best) if round_best else None,
+                            "moves": stats["moves"], "lps": stats["lps"], "margin": best.details["margin"]})
+
+
+def _interior(net, p, cands, seen):
+    """The candidates at interior points of full-dimensional cells, best first, one per cell not
+    in ``seen`` (which is updated)."""
+    out = []
+    for x in cands:
+        r = certified_gradient_norm(net, x, p)
+        if r is None:
+            continue
+        key = np.concatenate(net.pattern(x)).tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    out.sort(key=lambda r: -r.value)
+    return out
 
 
 # ----------------------------------------------------------------------------------- upper bounds
@@ -434,62 +510,104 @@ class LipschitzTimeout(RuntimeError):
         self.bracket = bracket
 
 
-def lipschitz_exact(net, *, p=2, solver="enumerate", max_cells=200000, tol=LP_TOL, time_limit=60.0,
+def lipschitz_exact(net, *, p=2, solver="auto", max_cells=200000, tol=LP_TOL, time_limit=60.0,
                     rng=0):
     """The exact constant: the largest dual norm over all cells of positive volume.
+
+    ``solver``: ``"polygon"`` (d = 2 only: cells by clipping convex polygons,
+    :func:`lipschitz_exact.polygon_cells`), ``"enumerate"`` (any d: a depth-first search over the
+    units with LPs, :func:`lipschitz_exact.enumerate_cells`), ``"milp"`` (p = 1 or inf: one
+    mixed-integer program), or ``"auto"`` (polygon at d = 2, else enumerate).
 
     ``time_limit`` (seconds) and ``max_cells`` are budgets, checked as the search goes; when one
     runs out a :class:`LipschitzTimeout` is raised whose ``bracket`` holds the lower bound reached
     (the best cell found, or the MILP incumbent), the upper bound (the least certified bound, or
     the MILP's dual bound when smaller) and the reason."""
     p = _check(net, p)
-    validate.choice(solver, "solver", ("enumerate", "milp"))
+    validate.choice(solver, "solver", SOLVERS)
     max_cells = validate.count(max_cells, "max_cells")
     time_limit = _seconds(time_limit)
     t0 = time.perf_counter()
+    d = net.weights[0].shape[1]
+    if solver == "auto":
+        solver = "polygon" if d == 2 else "enumerate"
+    if solver == "polygon" and d != 2:
+        raise ValueError(f"solver='polygon' needs input dimension d = 2, got d = {d}; use 'enumerate'")
     if solver == "milp":
-        res = milp_max(net, p, time_limit=time_limit)
+        if p not in (1, math.inf):
+            raise ValueError(f"the mixed-integer formulation needs p = 1 or p = inf, got p = {p}")
+        # the bounds a time-out reports are computed first, so that the solver gets what is left
+        upper = lipschitz_upper(net, p=p)
+        fallback = _quick_lower(net, p, rng)
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _reserve(time_limit), 0.01)
+        res = milp_max(net, p, time_limit=math.inf if left is None else left)
         if not res["optimal"]:
             lower = None
             if res["pattern"] is not None and res["point"] is not None:
                 lower = certified_gradient_norm(net, res["point"], p)
-            lower = lower or _quick_lower(net, p, rng)
-            upper = lipschitz_upper(net, p=p)
+            if lower is None or lower.value < fallback.value:
+                lower = fallback
             if res["dual_bound"] is not None and res["dual_bound"] < upper.value:
                 upper = LipschitzResult(res["dual_bound"], "upper", p, "milp dual bound", None, {})
             br = _bracket_from(p, lower, upper, None,
                                f"time limit reached: MILP stopped after {time.perf_counter() - t0:.3g} s "
-                               f"({res['status']})")
+                               f"({res['status']}; time_limit {time_limit} s)")
             raise LipschitzTimeout(br.status, br)
         g = pattern_gradient(net, res["pattern"])
         witness = res["point"]
         return LipschitzResult(res["value"], "exact", p, "milp", witness,
                                {"binaries": res["binaries"], "pattern_value": float(dual_norm(g, p)),
                                 "status": res["status"], "seconds": time.perf_counter() - t0})
-    cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng, time_limit=time_limit)
+    upper = fallback = None
+    if time_limit is not None:
+        # what a time-out reports is computed first, inside the budget (an SVD can take most
+        # of a second on a loaded machine)
+        upper, fallback = lipschitz_upper(net, p=p), _quick_lower(net, p, rng)
+    search = None if time_limit is None else max(time_limit - (time.perf_counter() - t0) - _reserve(time_limit), 0.01)
+    if solver == "polygon":
+        cells = polygon_cells(net, max_cells=max_cells, time_limit=search, tol=tol)
+    else:
+        cells = enumerate_cells(net, max_cells=max_cells, tol=tol, rng=rng, time_limit=search)
     P = cells["patterns"]
     if P.shape[0]:
-        G = np.array([pattern_gradient(net, split_pattern(row, net.widths)) for row in P])
-        norms = dual_norm(G, p)
+        norms = dual_norm(_pattern_gradients(net, P), p)
         i = int(np.argmax(norms))
     details = {"cells": int(P.shape[0]), "lps": cells["lps"], "cell_bound": cells["bound"],
                "seconds": time.perf_counter() - t0}
     if not cells["complete"]:
-        lower = LipschitzResult(float(norms[i]), "lower", p, "enumerate (partial)",
-                                cells["witnesses"][i], details) if P.shape[0] else \
-            _quick_lower(net, p, rng)
+        lower = fallback or _quick_lower(net, p, rng)
+        if P.shape[0] and norms[i] >= lower.value:
+            lower = LipschitzResult(float(norms[i]), "lower", p, f"{solver} (partial)",
+                                    cells["witnesses"][i], details)
         why = "time limit reached" if cells["stopped"] == "time" else "cell budget reached"
-        br = _bracket_from(p, lower, lipschitz_upper(net, p=p), None,
-                           f"{why}: {P.shape[0]} cells enumerated in {details['seconds']:.3g} s "
-                           f"(time_limit {time_limit} s, max_cells {max_cells})")
+        br = _bracket_from(p, lower, upper or lipschitz_upper(net, p=p), None,
+                           f"{why}: {P.shape[0]} cells enumerated ({solver}) in "
+                           f"{time.perf_counter() - t0:.3g} s (time_limit {time_limit} s, max_cells {max_cells})")
         raise LipschitzTimeout(br.status, br)
     details["pattern"] = P[i]
-    return LipschitzResult(float(norms[i]), "exact", p, "enumerate", cells["witnesses"][i], details)
+    return LipschitzResult(float(norms[i]), "exact", p, solver, cells["witnesses"][i], details)
+
+
+SOLVERS = ("auto", "polygon", "enumerate", "milp")
+
+
+def _reserve(time_limit):
+    """Seconds kept back from a budget for assembling the time-out bracket."""
+    return 0.01 + 0.02 * time_limit
+
+
+def _pattern_gradients(net, P):
+    """The gradients of many cells at once: ``P`` is a boolean matrix, one flat pattern a row."""
+    offsets = np.cumsum((0,) + tuple(net.widths))
+    G = np.broadcast_to(net.weights[-1][0], (P.shape[0], net.weights[-1].shape[1]))
+    for l in range(len(net.widths) - 1, -1, -1):
+        G = (G * P[:, offsets[l]:offsets[l + 1]]) @ net.weights[l]
+    return G
 
 
 def _quick_lower(net, p, rng):
     """A cheap certified lower bound for a time-out path: the best interior point of 256 samples."""
-    return lipschitz_lower(net, p=p, samples=256, restarts=0, ascent_starts=0, rng=rng)
+    return lipschitz_lower(net, p=p, samples=256, restarts=0, ascent_starts=0, rounds=0, rng=rng)
 
 
 def _seconds(t):
@@ -568,7 +686,7 @@ def _scaled_sdp(net, p, res):
                    "status": res.get("status"), "gap": res.get("gap")}
 
 
-def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="enumerate",
+def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="auto",
                       max_cells=200000, rng=None, **lower_options):
     """``lower <= Lip_p(net) <= upper`` within ``time_limit`` seconds, with the method of each.
 

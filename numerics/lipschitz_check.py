@@ -1,12 +1,14 @@
 """Sampling checks of [GHSV23, DFGSV25] and the bridge from Lipschitz constants to robustness.
 
 ``lipschitz_sweep`` draws networks of the [DFGSV25] model (docs/theory.md, "Lipschitz constants"; ``init="he-fanout"``) over a grid
-of input dimensions ``d``, widths ``N``, depths ``L``, bias laws and ``p``; for each it computes a
-certified lower bound, a certified upper bound and, when the network is small enough, the exact
-constant.  It reports ``Lip/sqrt(d)`` and ``Lip/M_p`` (``M_p = E||g||_{p'}`` for ``p >= 2``,
+of input dimensions ``d``, widths ``N``, depths ``L``, bias laws and ``p``; for each it computes the
+bracket ``lipschitz(net, method="bracket")``: a certified lower bound (interior witnesses), a
+certified upper bound (the least of the closed-form bounds and LipSDP) and, when the network is
+small enough (always at d = 2, by polygon clipping), the exact constant.  It reports ``Lip/sqrt(d)`` and ``Lip/M_p`` (``M_p = E||g||_{p'}`` for ``p >= 2``,
 ``E||g||_2`` below) with their spread, and least-squares exponents of ``d`` and ``N`` on log-log
 axes with t-intervals and bootstrap intervals.  Every network owns a child of
-``SeedSequence(seed)`` made by ``spawn``, so results do not depend on ``jobs``.
+``SeedSequence(seed)`` made by ``spawn``, and the lower-bound search runs a fixed number of
+rounds, so results do not depend on ``jobs`` (unless a network hits its ``time_limit`` cap).
 
 ``robustness_gap`` compares, for one network and input, the worst-case radius ``|Phi(x)|/Lip``
 with the radius at which random perturbations fail with probability ``delta`` ([K26]).
@@ -26,7 +28,7 @@ from .lipschitz_exact import cell_count_bound
 from .network import random_network
 
 __all__ = ["LipschitzSweep", "lipschitz_sweep", "fit_exponent", "gaussian_norm_mean",
-           "robustness_gap", "check_shallow", "shallow_decision", "simulate_false_rejection", "check_deep", "check_lp", "check_upper_bounds",
+           "robustness_gap", "network_bracket", "check_shallow", "shallow_decision", "simulate_false_rejection", "check_deep", "check_lp", "check_upper_bounds",
            "check_exact"]
 
 
@@ -59,11 +61,14 @@ class LipschitzSweep:
     biases: tuple = ("gaussian",)
     ps: tuple = (2,)
     networks: int = 6
-    exact_cells: int = 2000        # exact constant when the cell bound is at most this
+    exact_cells: int = 2000        # exact constant when the cell bound is at most this (always at d = 2)
     samples: int = 2048
     restarts: int = 2
     steps: int = 300
     tries: int = 16
+    rounds: int = 2                # Adam rounds of the lower-bound search (a count: reproducible)
+    time_limit: float = 60.0       # seconds per network for its bracket (a cap, rarely reached)
+    sdp: bool = True               # the certified LipSDP upper bound in the bracket
 
     def __post_init__(self):
         for v in self.dims:
@@ -78,6 +83,8 @@ class LipschitzSweep:
         validate.count(self.width_factor, "width_factor")
         validate.count(self.networks, "networks", 2)
         validate.dimension(self.width_dim, "width_dim")
+        validate.count(self.rounds, "rounds", 0)
+        validate.positive(self.time_limit, "time_limit")
 
     def configs(self):
         """``(axis, d, N, L, bias, p)`` for every configuration, in a fixed order."""
@@ -92,19 +99,42 @@ class LipschitzSweep:
         return out
 
 
+def network_bracket(net, p, *, rng, time_limit=60.0, exact_cells=2000, sdp=True, **lower_options):
+    """The bracket of one sampled network, as the sweeps compute it: ``lipschitz(net,
+    method="bracket", sdp=False)`` (lower: interior-witness search; upper: the closed-form bounds;
+    exact when the cells are few -- polygon clipping at d = 2, always; enumeration when the cell
+    bound is at most ``exact_cells``), then, when the bracket is still open and ``sdp``, the
+    certified LipSDP bound solved here (no child process per network: a sweep runs many small
+    ones).  Returns the :class:`LipschitzBracket`."""
+    from .lipschitz import LipschitzBracket, sdp_upper
+
+    d = net.weights[0].shape[1]
+    exact = d == 2 or cell_count_bound(net) <= exact_cells
+    br = lipschitz(net, method="bracket", p=p, rng=rng, time_limit=time_limit, sdp=False, exact=exact,
+                   max_cells=10**6 if d == 2 else exact_cells, **lower_options)
+    if br.exact is None and sdp and br.upper > br.lower * (1 + 1e-12):
+        value, info = sdp_upper(net, p, time_limit=time_limit)
+        details = dict(br.details, sdp=info)
+        if value is not None:
+            details["bounds"] = dict(details["bounds"], lipsdp=value)
+        upper, method = (value, "lipsdp") if value is not None and value < br.upper else (br.upper, br.upper_method)
+        br = LipschitzBracket(br.p, br.lower, upper, br.lower_method, method, None, None, br.witness,
+                              br.status, details)
+    return br
+
+
 def _one_network(item):
     axis, d, N, L, bias, p, seed, cfg = item
     g = np.random.default_rng(seed)
     net = random_network(d, (N,) * L, init="he-fanout", bias=bias, rng=g)
-    lo = lipschitz(net, method="lower", p=p, rng=g,
-                   samples=cfg["samples"], restarts=cfg["restarts"], steps=cfg["steps"],
-                   tries=cfg["tries"])
-    up = lipschitz(net, method="upper", p=p)
-    ex = None
-    if cell_count_bound(net) <= cfg["exact_cells"]:
-        ex = lipschitz(net, method="exact", p=p, max_cells=cfg["exact_cells"]).value
-    return {"axis": axis, "d": d, "N": N, "L": L, "bias": bias, "p": p, "lower": lo.value,
-            "upper": up.value, "upper_bound": up.method, "exact": ex, "M_p": typical_scale(d, p)}
+    br = network_bracket(net, p, rng=g, time_limit=cfg["time_limit"], exact_cells=cfg["exact_cells"],
+                         sdp=cfg["sdp"], samples=cfg["samples"], restarts=cfg["restarts"], steps=cfg["steps"],
+                         tries=cfg["tries"], rounds=cfg["rounds"])
+    # the status without its timings (rows are compared across runs)
+    status = "exact" if br.exact is not None else br.status.split(":")[0]
+    return {"axis": axis, "d": d, "N": N, "L": L, "bias": bias, "p": p, "lower": br.lower,
+            "upper": br.upper, "lower_bound": br.lower_method, "upper_bound": br.upper_method,
+            "exact": br.exact, "status": status, "M_p": typical_scale(d, p)}
 
 
 def fit_exponent(x, y, *, level=0.95, bootstrap=2000, rng=0):
@@ -181,7 +211,8 @@ def lipschitz_sweep(config=None, *, seed=0, jobs=1, backend="loky", scheduler=No
     seed = validate.count(seed, "seed", 0)
     configs = cfg.configs()
     children = np.random.SeedSequence(seed).spawn(len(configs) * cfg.networks)
-    knobs = {k: getattr(cfg, k) for k in ("samples", "restarts", "steps", "tries", "exact_cells")}
+    knobs = {k: getattr(cfg, k) for k in ("samples", "restarts", "steps", "tries", "exact_cells", "rounds",
+                                          "time_limit", "sdp")}
     items = [(*c, children[i * cfg.networks + k], knobs)
              for i, c in enumerate(configs) for k in range(cfg.networks)]
     rows = run_parallel(_one_network, items, jobs=jobs, backend=backend, scheduler=scheduler, progress=progress,
@@ -362,8 +393,8 @@ def _shallow_rows(dims, networks, seed, jobs):
 def check_shallow(*, seed=0, jobs=1, dims=SHALLOW_DIMS, networks=5, simulate=0):
     """[GHSV23] shallow, with probability at least 1 - eta: c sqrt(d) <= Lip_2 <= C sqrt(d).
 
-    Both sides of each network's certified bracket (lower: interior-witness search; upper: the
-    least certified bound) are fitted against d over ``dims`` (N = 4 d, the regime of our width
+    Both sides of each network's certified bracket (``lipschitz(net, method="bracket")``; lower:
+    interior-witness search; upper: the least certified bound, LipSDP among them) are fitted against d over ``dims`` (N = 4 d, the regime of our width
     assumption), with intervals by resampling networks, and judged by :func:`shallow_decision`
     (consistent / inconsistent / undecided, with the numbers).  ``simulate > 0`` also measures the
     rule's false-rejection rate on a true sqrt(d) law with this data's spread

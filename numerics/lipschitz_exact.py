@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import LinearConstraint, linprog, milp
 
 __all__ = ["dual_exponent", "dual_norm", "local_forms", "pattern_gradient", "cell_witness",
-           "cell_count_bound", "enumerate_cells", "milp_max", "batch_gradients"]
+           "cell_count_bound", "enumerate_cells", "polygon_cells", "milp_max", "batch_gradients"]
 
 LP_TOL = 1e-9
 
@@ -94,10 +94,11 @@ def _lp_margin(rows, d):
                   options={"presolve": False})    # tiny LPs: presolve costs more than it saves
     if res.status != 0:
         raise RuntimeError(f"HiGHS failed on a cell LP ({res.message})")
-    t = float(res.x[-1])
+    tau = float(res.x[d])
+    t = min(float(res.x[-1]), tau)       # t <= tau holds up to the solver's tolerance
     if t <= 0:
         return t, None
-    return t, res.x[:d] / res.x[d]
+    return t, res.x[:d] / tau
 
 
 def _signed_rows(A, c, s):
@@ -286,6 +287,7 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
     """
     if p not in (1, math.inf):
         raise ValueError(f"the mixed-integer formulation needs p = 1 or p = inf, got p = {p}")
+    t_start = time.perf_counter()
     d = net.weights[0].shape[1]
     widths = net.widths
     nsig = d if p == math.inf else 2 * d
@@ -362,10 +364,14 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
         add([(isig + np.arange(2 * d), 1.0)], 1, 1)
     cost = np.zeros(nv)
     cost[blocks[-1]["u"]] = -net.weights[-1][0]
+    A = np.array(rows)
+    # the time spent building the model counts against the budget; HiGHS stops a little after
+    # its own limit, so it gets 95 % of what is left
+    left = float(time_limit) - (time.perf_counter() - t_start)
     with _quiet_stdout():
         res = milp(cost, integrality=integrality, bounds=(lb_v, ub_v),
-                   constraints=LinearConstraint(np.array(rows), lo, hi),
-                   options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9})
+                   constraints=LinearConstraint(A, lo, hi),
+                   options={"time_limit": max(0.95 * left, 0.01), "mip_rel_gap": 1e-9})
     dual = getattr(res, "mip_dual_bound", None)
     if res.status != 0:
         # time limit (status 1) or another stop: the incumbent (a cell of positive volume, margins
@@ -387,3 +393,176 @@ def milp_max(net, p, *, margin=1e-5, time_limit=60.0):
     point = sol[:d] / tau if tau > 1e-12 else None
     return {"value": -float(res.fun), "pattern": pattern, "point": point, "status": res.message,
             "optimal": True, "binaries": int(integrality.sum()), "dual_bound": -float(getattr(res, "mip_dual_bound", res.fun))}
+
+
+# ------------------------------------------------------------------ d = 2: polygon clipping
+
+POLY_EPS = 1e-11
+
+
+def _clip(V, s, eps):
+    """Split the convex cone with generators ``V`` (rows, in cyclic order) by the sign of the
+    linear form whose values at the generators are ``s``: ``(positive part, negative part)``,
+    each an array of generators in cyclic order.  A generator with ``|s| <= eps`` lies on the line
+    and goes to both parts; a crossing edge contributes the point where the form vanishes."""
+    k = len(s)
+    pos, neg = [], []
+    for i in range(k):
+        j = i + 1 if i + 1 < k else 0
+        si, sj = s[i], s[j]
+        v = V[i]
+        if si > eps:
+            pos.append(v)
+        elif si < -eps:
+            neg.append(v)
+        else:
+            pos.append(v)
+            neg.append(v)
+        if (si > eps and sj < -eps) or (si < -eps and sj > eps):
+            w = (si * V[j] - sj * V[i]) / (si - sj)       # a positive combination with s(w) = 0
+            w = w / np.linalg.norm(w)
+            pos.append(w)
+            neg.append(w)
+    return np.array(pos), np.array(neg)
+
+
+def _margins(net, X):
+    """Per point, the smallest relative margin ``|z_j| / (|W_j| |h| + |b_j|)`` over the hidden
+    units (``lipschitz.interior_margin``, batched), and the flat patterns.  A unit identically
+    zero near the point is skipped (margin inf): in the first layer zero weights and bias, deeper
+    a zero denominator."""
+    H = X
+    worst = np.full(X.shape[0], np.inf)
+    pats = []
+    for l, (W, b) in enumerate(zip(net.weights[:-1], net.biases[:-1])):
+        Z = H @ W.T + b
+        M = np.abs(H) @ np.abs(W).T + np.abs(b)
+        if l == 0:
+            dead = ~(np.abs(W).sum(axis=1) + np.abs(b) > 0)
+            empty = np.where(dead[None, :], np.inf, 0.0)
+        else:
+            empty = np.inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            R = np.where(M > 0, np.abs(Z) / M, empty)
+        worst = np.minimum(worst, R.min(axis=1))
+        pats.append(Z > 0)
+        H = np.maximum(Z, 0.0)
+    return worst, np.hstack(pats)
+
+
+def polygon_cells(net, *, max_cells=200000, time_limit=None, eps=POLY_EPS, tol=LP_TOL):
+    """All cells of positive area of a network on R^2, by clipping convex polygons.
+
+    The plane is handled whole, unbounded cells included, in homogeneous coordinates: a point
+    ``x`` is the ray of ``(x, 1)`` and a cell the convex cone ``{(X, W): W >= 0, the pattern's
+    sign conditions on a.X + c W}``, kept as its generators (unit vectors in cyclic order; those
+    with ``W = 0`` are directions at infinity).  The closed half-space ``W >= 0`` starts as four
+    quadrant cones; each cone is split by the units of the first layer (one matrix product tests
+    every unit of the layer; only the units whose line crosses the cone split it), then on each
+    piece the next layer's pre-activations are affine and the piece is split by them, and so on.
+    Pieces of one cell (the quadrant lines cut some cells) share its pattern and are merged.
+
+    Sides are decided in float with a guard ``eps`` on the normalised values (a generator within
+    ``eps`` of a line lies on it).  Every cell returned is verified: its witness (the mean of its
+    generators, a point strictly inside) has the cell's pattern with every unit's relative margin
+    above 1e-12; a piece whose witness fails that is decided by the LP of :func:`cell_witness`
+    (``lps`` counts them).  Returns the dict of :func:`enumerate_cells`."""
+    if net.weights[0].shape[1] != 2:
+        raise ValueError(f"polygon clipping needs input dimension d = 2, got d = {net.weights[0].shape[1]}")
+    t0 = time.perf_counter()
+    deadline = math.inf if time_limit is None else t0 + float(time_limit)
+    widths = net.widths
+    L = len(widths)
+    W0, b0 = net.weights[0], net.biases[0]
+    leaves = {}
+    stack = []
+    for sx in (1.0, -1.0):
+        for sy in (1.0, -1.0):
+            V = np.array([[0.0, 0.0, 1.0], [sx, 0.0, 0.0], [0.0, sy, 0.0]])
+            stack.append((V, 0, (), np.zeros(widths[0]), W0, b0))
+    norm_cache = {}
+    stopped = None
+    steps = 0
+
+    n = sum(widths)
+    pending = []
+    counts = {"lps": 0, "dropped": 0}
+
+    def verify():
+        """Check the pending witnesses: the cell's pattern, every relative margin above 1e-12;
+        an LP decides the cells whose witness fails (None: the piece was not a cell)."""
+        if not pending:
+            return
+        X = np.array([leaves[k] for k in pending])
+        P = np.array([np.frombuffer(k, dtype=bool) for k in pending])
+        margin, got = _margins(net, X)
+        for i in np.flatnonzero((margin <= 1e-12) | (got != P).any(axis=1)):
+            counts["lps"] += 1
+            _, xw = cell_witness(net, split_pattern(P[i], widths), tol=tol)
+            leaves[pending[i]] = xw
+            counts["dropped"] += xw is None
+        pending.clear()
+
+    def rows_of(A, c):
+        F = np.hstack([A, c[:, None]])
+        n = np.linalg.norm(F, axis=1)
+        return F / np.where(n > 0, n, 1.0)[:, None], n > 0
+
+    while stack:
+        steps += 1
+        if steps & 15 == 0 and time.perf_counter() > deadline:
+            stopped = "time"
+            break
+        V, l, pats, cur, A, c = stack.pop()
+        key = (l, pats)
+        if key not in norm_cache:
+            norm_cache[key] = rows_of(A, c)
+            if len(norm_cache) > 4096:
+                norm_cache.clear()
+                norm_cache[key] = rows_of(A, c)
+        F, live = norm_cache[key]
+        cur = cur.copy()
+        cur[~live] = -1.0                          # identically zero: inactive, no constraint
+        und = np.flatnonzero(cur == 0)
+        split = None
+        if und.size:
+            S = F[und] @ V.T
+            hi, lo = S.max(axis=1), S.min(axis=1)
+            cur[und[lo >= -eps]] = 1.0
+            cur[und[(hi <= eps) & (lo < -eps)]] = -1.0
+            cross = np.flatnonzero((hi > eps) & (lo < -eps))
+            if cross.size:
+                split = und[cross[0]]
+                s = S[cross[0]]
+        if split is not None:
+            pos, neg = _clip(V, s, eps)
+            for part, sign in ((pos, 1.0), (neg, -1.0)):
+                if len(part) >= 3:
+                    child = cur.copy()
+                    child[split] = sign
+                    stack.append((part, l, pats, child, A, c))
+            continue
+        P = cur > 0
+        pats2 = pats + (P.tobytes(),)
+        if l + 1 < L:
+            A2 = net.weights[l + 1] @ (P[:, None] * A)
+            c2 = net.weights[l + 1] @ (P * c) + net.biases[l + 1]
+            stack.append((V, l + 1, pats2, np.zeros(widths[l + 1]), A2, c2))
+            continue
+        flat = b"".join(pats2)
+        if flat not in leaves:
+            m = V.sum(axis=0)                        # generators are unit vectors
+            leaves[flat] = m[:2] / m[2]
+            pending.append(flat)
+            if len(pending) >= 256:
+                verify()
+            if len(leaves) > max_cells:
+                stopped = "cells"
+                break
+    verify()
+    keys = [k for k in leaves if leaves[k] is not None]
+    P = np.array([np.frombuffer(k, dtype=bool) for k in keys], dtype=bool).reshape(-1, n)
+    X = np.array([leaves[k] for k in keys]).reshape(-1, 2)
+    return {"patterns": P, "witnesses": X, "lps": counts["lps"], "bound": cell_count_bound(net), "widths": widths,
+            "complete": stopped is None, "stopped": stopped, "seconds": time.perf_counter() - t0,
+            "pieces_dropped": counts["dropped"], "method": "polygon"}

@@ -238,25 +238,17 @@ def _band(theorem_id, constants, d, N, L, p):
     return lo, hi, eta_value
 
 
-def _lipschitz_bracket(net, p, exact_cells, rng, exact_seconds=1.0):
-    """Certified ``(lower, upper)`` of Lip_p through the public ``lipschitz`` API: the exact value
-    when enumeration is small enough, else a certified lower and upper bound."""
-    from .lipschitz import LipschitzTimeout, lipschitz
+def _lipschitz_bracket(net, p, exact_cells, rng, time_limit=3.0):
+    """Certified ``(lower, upper)`` of Lip_p by the bracket (``lipschitz_check.network_bracket``):
+    the exact value when reached (polygon clipping at d = 2; enumeration when the cell bound is at
+    most ``exact_cells``), else the interior-witness lower bound and the least certified upper
+    bound (LipSDP among them)."""
+    from .lipschitz_check import network_bracket
 
-    try:
-        v = float(lipschitz(net, method="exact", p=p, max_cells=exact_cells, time_limit=exact_seconds).value)
-        return v, v, "exact"
-    except (ValueError, LipschitzTimeout) as exc:
-        # the enumeration stopped at its budget: what it proved, widened by the separate bounds
-        lo = float(lipschitz(net, method="lower", p=p, rng=rng).value)
-        up = float(lipschitz(net, method="upper", p=p).value)
-        partial = getattr(exc, "bracket", None)
-        if partial is not None:
-            if partial.lower is not None:
-                lo = max(lo, float(partial.lower))
-            if partial.upper is not None:
-                up = min(up, float(partial.upper))
-        return lo, up, "bracket"
+    br = network_bracket(net, p, rng=rng, time_limit=time_limit, exact_cells=exact_cells, rounds=1)
+    if br.exact is not None:
+        return float(br.exact), float(br.exact), "exact"
+    return float(br.lower), float(br.upper), "bracket"
 
 
 def check_probability_event(theorem_id="ghsv2023.shallow", constants=None, *, dims=(4, 8, 16),

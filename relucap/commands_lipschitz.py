@@ -23,7 +23,8 @@ def add_parser(sub):
     p.add_argument("--weights", default=None, help="a .npz file with W0, W1, ..., b0, b1, ... instead of a random network")
     p.add_argument("--p", default="2", help="the l_p norm: 1, 2 (default) or inf")
     p.add_argument("--method", default="all", help="lower, upper, exact, bracket or all (default: lower, exact, upper)")
-    p.add_argument("--solver", default="enumerate", help="exact solver: enumerate (default) or milp (p = 1, inf)")
+    p.add_argument("--solver", default="auto", help="exact solver: auto (default: polygon at d = 2, else enumerate), "
+                                                  "polygon (d = 2), enumerate or milp (p = 1, inf)")
     p.add_argument("--max-cells", default="200000", help="cell budget of the exact enumeration (counted as it goes)")
     p.add_argument("--time-limit", default="10", help="seconds for the exact routine / the whole bracket (default 10); "
                                                      "a time-out reports the bracket reached, labelled")
@@ -58,6 +59,8 @@ def add_check_parser(inner):
     p.add_argument("--scheduler", default=None,
                    help="with --backend dask: the address of a running dask scheduler, e.g. tcp://host:8786 "
                         "(default: a LocalCluster of --jobs workers on this machine)")
+    p.add_argument("--time-limit", default=None, help="seconds per network for its bracket (default 60, a cap)")
+    p.add_argument("--no-sdp", action="store_true", help="skip the LipSDP upper bound in each bracket")
     p.add_argument("--rows", action="store_true", help="with --json, also list every network")
     p.set_defaults(func=cmd_check_lipschitz)
 
@@ -111,7 +114,7 @@ def cmd_lipschitz(args):
         time_limit = _seconds(args.time_limit)
     except ValueError as exc:
         raise ValueError(f"--time-limit: {exc}".replace("time_limit must", "must")) from None
-    validate.choice(args.solver, "--solver", ("enumerate", "milp"))
+    validate.choice(args.solver, "--solver", ("auto", "polygon", "enumerate", "milp"))
     max_cells = validate.count(args.max_cells, "--max-cells")
     samples = validate.count(args.samples, "--samples")
     delta = float(validate.probability(args.delta, "--delta"))
@@ -217,6 +220,8 @@ def cmd_check_lipschitz(args):
         "biases": _list(args.biases, "--biases", lambda s, n: validate.choice(s, n, ("zero", "gaussian", "uniform"))),
         "ps": _list(args.ps, "--ps", _p_item),
         "networks": None if args.networks is None else validate.count(args.networks, "--networks", 2),
+        "time_limit": None if args.time_limit is None else float(validate.positive(args.time_limit, "--time-limit")),
+        "sdp": False if args.no_sdp else None,
     }
     cfg = LipschitzSweep(**{k: v for k, v in fields.items() if v is not None})
     seed = validate.count(args.seed, "--seed", minimum=0)
@@ -240,10 +245,10 @@ def cmd_check_lipschitz(args):
                  f"{e['lower_over_sqrt_d']['mean']:.4f} ± {e['lower_over_sqrt_d']['std']:.4f}",
                  f"{e['exact_over_sqrt_d']['mean']:.4f}" if "exact_over_sqrt_d" in e else "-",
                  f"{e['upper_over_sqrt_d']['mean']:.4f} ± {e['upper_over_sqrt_d']['std']:.4f}",
-                 f"{e['lower_over_M_p']['mean']:.4f}") for e in g["table"]]
+                 f"{e['lower_over_M_p']['mean']:.4f}", ",".join(e["upper_bounds_used"])) for e in g["table"]]
         fl, fu = g["fit_lower"], g["fit_upper"]
         lines.append(head + "\n" + text_table(rows, ("d", "N", "nets", "lower/sqrt(d)", "exact/sqrt(d)",
-                                                     "upper/sqrt(d)", "lower/M_p")))
+                                                     "upper/sqrt(d)", "lower/M_p", "upper by")))
         lines.append(f"exponent of {g['axis']}: lower {fl['exponent']:.3f} "
                      f"(95% t [{fl['t_interval'][0]:.3f}, {fl['t_interval'][1]:.3f}], bootstrap "
                      f"[{fl['bootstrap_interval'][0]:.3f}, {fl['bootstrap_interval'][1]:.3f}]); upper "

@@ -117,6 +117,8 @@ def test_cli_lipschitz_exact_time_out_is_a_labelled_bracket(capsys):
     ["lipschitz", "--widths", "0"], ["lipschitz", "--solver", "gurobi"],
     ["check", "lipschitz", "--ps", "4"], ["check", "lipschitz", "--networks", "1"],
     ["check", "lipschitz", "--dims", "1,2"], ["check", "lipschitz", "--jobs", "0"],
+    ["check", "lipschitz", "--time-limit", "0"], ["check", "lipschitz", "--time-limit", "soon"],
+    ["lipschitz", "--dim", "3", "--solver", "polygon", "--method", "exact"],
 ])
 def test_cli_bad_arguments_exit_2(argv, capsys):
     assert main(argv) == 2
@@ -133,6 +135,8 @@ def test_cli_check_lipschitz_json(capsys):
     assert set(g["fit_lower"]) >= {"exponent", "t_interval", "bootstrap_interval"}
     assert isinstance(g["fit_lower"]["exponent"], str)
     assert out["ordering_violations"] == 0
+    # d = 2 and 3 with N = 8, 12: few cells, every bracket closes (polygons at d = 2)
+    assert all(e["upper_bounds_used"] in (["enumerate"], ["polygon"]) for e in g["table"])
 
 
 def _synthetic(exponent, g, dims=(8, 16, 32), per=5, spread=(0.12, 0.08, 0.05), gap=1.4):
