@@ -667,6 +667,9 @@ def _lipsdp(net, variant, solver, time_limit, certified, gap=1e-9, report=None):
         out["status"] = "time limit" if ran_out else "failed"
         if ran_out:
             out["errors"].append("time limit reached before a better bound was certified")
+    elif out["status"] == "time limit":
+        # the barrier stopped at its deadline with a certified (not optimal) bound: say so
+        out["errors"].append("time limit reached: the bound is the best certified one by then, not the optimum")
     out["seconds"] = time.perf_counter() - t0
     return out
 
