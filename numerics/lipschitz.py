@@ -231,6 +231,15 @@ def _norm_direction(G, p):
     return V
 
 
+def _norm_gradient(net, X, tau, p):
+    """The gradient in x of ``||grad Phi_tau(x)||_{p'}`` per row of ``X`` (softplus surrogate): the
+    Hessian-vector product with the norm's direction, by a central difference of the smoothed
+    gradient."""
+    V = _norm_direction(_smoothed_gradients(net, X, tau), p)
+    h = 1e-3 * tau
+    return (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+
+
 def _smoothed_ascent(net, p, X, r0, *, iters, deadline):
     """Ascent on ``||grad Phi_tau(x)||_{p'}`` for a batch of starts, the temperature ``tau``
     annealed from coarse to fine; the Hessian-vector product by a central difference of the
@@ -245,10 +254,7 @@ def _smoothed_ascent(net, p, X, r0, *, iters, deadline):
     for k, tau in enumerate(taus):
         if time.perf_counter() > deadline:
             break
-        G = _smoothed_gradients(net, X, tau)
-        V = _norm_direction(G, p)
-        h = 1e-3 * tau
-        U = (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+        U = _norm_gradient(net, X, tau, p)
         nu = np.linalg.norm(U, axis=1, keepdims=True)
         X = X + step0 * (1 - k / len(taus)) * U / np.maximum(nu, 1e-300)
         vals = dual_norm(batch_gradients(net, X), p)
@@ -269,10 +275,7 @@ def _adam_ascent(net, p, X, *, lr, iters, zs, deadline):
     for k, tau in enumerate(zs * np.geomspace(0.5, 0.005, iters)):
         if time.perf_counter() > deadline:
             break
-        G = _smoothed_gradients(net, X, tau)
-        V = _norm_direction(G, p)
-        h = 1e-3 * tau
-        U = (_smoothed_gradients(net, X + h * V, tau) - _smoothed_gradients(net, X - h * V, tau)) / (2 * h)
+        U = _norm_gradient(net, X, tau, p)
         m = 0.9 * m + 0.1 * U
         v = 0.999 * v + 0.001 * U * U
         X = X + lr * (m / (1 - 0.9 ** (k + 1))) / (np.sqrt(v / (1 - 0.999 ** (k + 1))) + 1e-12)
