@@ -75,3 +75,23 @@ def test_polygon_cell_budget_and_time_out_are_labelled_brackets():
     # a loose guard against ignoring the budget (the 10 % check is benchmarks/lipschitz_exact.py)
     assert time.perf_counter() - t < 0.3 + 2.0
     assert info.value.bracket.lower <= info.value.bracket.upper
+
+
+def test_bracket_at_d2_tries_polygons_first_and_keeps_what_they_proved():
+    # closes without the bounds: no SDP, no lower search (their timings are absent)
+    net = random_network(2, (16, 16, 16), init="he-fanout", bias="gaussian", rng=3)
+    br = lipschitz(net, method="bracket", time_limit=30, rng=0)
+    assert br.status == "exact" and br.exact_method == "polygon" and set(br.details["seconds"]) == {"exact"}
+    assert br.exact == lipschitz(net, method="exact").value
+    # a budget the clipping cannot meet: its partial cells and label survive, then the bounds run
+    big = random_network(2, (128, 128), init="he-fanout", bias="gaussian", rng=0)
+    br = lipschitz(big, method="bracket", time_limit=1.0, sdp=False, rng=0)
+    assert br.exact is None and br.status.startswith("time limit reached") and "(polygon)" in br.status
+    assert {"exact", "lower", "upper"} <= set(br.details["seconds"])
+    assert br.details["seconds"]["exact"] < 0.5 + 1.0      # half the budget, loosely
+    assert br.lower <= br.upper and interior_margin(big, br.witness) > 0
+    assert br.lower == pytest.approx(np.linalg.norm(big.gradient(br.witness)), rel=1e-12)
+    # solver="enumerate" at d = 2 keeps the old order: bounds first
+    small = random_network(2, (5,), init="he-fanout", bias="gaussian", rng=1)
+    br = lipschitz(small, method="bracket", time_limit=20, sdp=False, solver="enumerate", samples=256, rng=0)
+    assert br.exact_method == "enumerate" and "lower" in br.details["seconds"]
