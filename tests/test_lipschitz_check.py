@@ -170,3 +170,40 @@ def test_shallow_rule_rejects_a_wrong_law_and_says_undecided_on_loose_brackets()
     res = shallow_decision(*_synthetic(0.5, g), rng=0)
     assert res["status"] == "consistent"
     assert res["interval_lower"][0] <= 0.5 <= res["interval_upper"][1]
+
+
+def test_gaussian_norm_mean_in_sympy_evalf_latex_and_integral():
+    import shutil
+    import subprocess
+
+    import sympy
+    from sympy import oo
+
+    G = theory.lipschitz.GaussianNormMean
+    # closed forms for d = 1 (E|g| = sqrt(2/pi)) and d = 2 (E max(|g1|, |g2|) = 2/sqrt(pi)), to 40 digits
+    assert abs(G(1, oo).evalf(45) - sympy.sqrt(2 / sympy.pi).evalf(45)) < sympy.Float("1e-43")
+    assert abs(sympy.N(G(2, oo), 45) - (2 / sympy.sqrt(sympy.pi)).evalf(45)) < sympy.Float("1e-43")
+    # against SciPy's float quadrature of the same law (an independent route) and SymPy's own
+    # quadrature of the rewritten integral, at d = 10 and d = 1e6
+    for dim in (10, 10**6):
+        assert float(G(dim, oo).evalf(20)) == pytest.approx(gaussian_norm_mean(dim, math.inf), rel=1e-8)
+    integral = G(10, oo).rewrite(sympy.Integral)
+    assert isinstance(integral, sympy.Integral)
+    assert abs(integral.evalf(8) - G(10, oo).evalf(20)) < sympy.Float("1e-7")
+    # symbolic d stays unevaluated; its LaTeX is the expectation, and compiles
+    dsym = sympy.Symbol("d", positive=True, integer=True)
+    assert G(dsym, oo).evalf() == G(dsym, oo)
+    tex = sympy.latex(G(dsym, oo) ** 2)
+    assert r"\mathbb{E}_{g \sim \mathcal{N}(0, I_{d})} \lVert g \rVert_{\infty}" in tex
+    engine = shutil.which("pdflatex")
+    if engine is None:
+        pytest.skip("no pdflatex on this machine")
+    lp = theory.THEOREMS["dfgsv2025.lp"]._repr_latex_().replace(r"\displaystyle ", "")
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(f"{tmp}/g.tex", "w") as fh:
+            fh.write("\\documentclass{article}\\usepackage{amsmath,amssymb}\\begin{document}\n$"
+                     + tex + "$\n\n" + lp + "\n\\end{document}\n")
+        out = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "g.tex"], cwd=tmp,
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:]

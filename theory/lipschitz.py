@@ -120,6 +120,38 @@ class GaussianNormMean(Function):
             return dim * sqrt(2 / pi)
         return None
 
+    def _eval_rewrite_as_Integral(self, dim, exponent, **kwargs):
+        # P(max_i |g_i| <= t) = erf(t/sqrt 2)^d, and E X = int_0^oo P(X > t) dt for X >= 0
+        if exponent is not S.Infinity:
+            return None
+        t = sympy.Dummy("t", nonnegative=True)
+        return sympy.Integral(1 - sympy.erf(t / sqrt(2)) ** dim, (t, 0, S.Infinity))
+
+    def _eval_evalf(self, prec):
+        """``E max_i |g_i|`` (``q = oo``) for a positive integer ``d``, by quadrature of
+        ``1 - erf(t/sqrt 2)^d = -expm1(d log1p(-erfc(t/sqrt 2)))`` (no cancellation in either
+        tail) with breakpoints around ``sqrt(2 log d)``, where the mass is."""
+        import mpmath
+
+        dim, exponent = self.args
+        if exponent is not S.Infinity or not (dim.is_Integer and dim.is_positive):
+            return None
+        wp = prec + 30
+        with mpmath.workprec(wp):
+            n = mpmath.mpf(int(dim))
+            f = lambda t: -mpmath.expm1(n * mpmath.log1p(-mpmath.erfc(t / mpmath.sqrt(2))))
+            m = mpmath.sqrt(2 * mpmath.log(n + 1))
+            pts = [0, m / 2, m, m + 1, m + 3, 2 * m + 8, mpmath.inf]
+            value, err = mpmath.quad(f, pts, error=True, maxdegree=10)
+            if not err <= abs(value) * mpmath.mpf(2) ** (-prec - 4):
+                raise ArithmeticError(f"E max|g_i| for d = {dim}: quadrature did not reach {prec} bits (error {err})")
+        return sympy.Float._new(mpmath.libmp.mpf_pos(value._mpf_, prec, "n"), prec)
+
+    def _latex(self, printer, exp=None):
+        dim, q = (printer._print(a) for a in self.args)
+        base = r"\mathbb{E}_{g \sim \mathcal{N}(0, I_{%s})} \lVert g \rVert_{%s}" % (dim, q)
+        return base if exp is None else r"\left(%s\right)^{%s}" % (base, exp)
+
 
 def gaussian_norm_mean(dim, exponent):
     """``E ||g||_q`` (a SymPy expression)."""
