@@ -233,13 +233,19 @@ def _cap_radius(d, n, a, delta):
     return float(a / t)
 
 
-def robustness_gap(net, x, *, delta=0.01, estimate_samples=2000, rng=None, lower_options=None):
-    """Worst-case against random robustness at ``x`` (ℓ2, sphere perturbations).
+def robustness_gap(net, x, *, delta=0.01, estimate_samples=2000, rng=None, lower_options=None,
+                   time_limit=30.0):
+    """Worst-case against random robustness at ``x`` (ℓ2, sphere perturbations), for a network with
+    one output (class = sign of ``Phi``).
 
     - ``certified_radius = |Phi(x)| / Lip_upper``: no perturbation shorter than this changes the
-      class; ``|Phi(x)| / Lip_lower`` is the most the Lipschitz route could ever certify;
-    - ``adversarial_radius``: the length of a perturbation found (a line search along the gradient)
-      that does change the class, so the true worst-case radius lies in
+      class; ``|Phi(x)| / Lip_lower`` is the most the Lipschitz route could ever certify.  The two
+      constants are the sweeps' bracket (:func:`network_bracket` within ``time_limit`` seconds:
+      exact at d = 2 and when the cells are few, else the certified LipSDP bound and the
+      interior-witness search), their methods in ``lip_upper_method`` and ``lip_lower_method``;
+    - ``adversarial_radius``: the distance of the nearest misclassified point the search finds
+      (:func:`relucap.numerics.attacks.minimum_adversarial`, the point re-checked exactly and
+      returned as ``adversarial_point``), so the true worst-case radius lies in
       ``[certified_radius, adversarial_radius]`` (``None`` when the search finds none);
     - ``random_radius_paper``: ``a sqrt(d / (2 ln(n/delta)))``, where the [K26] bound
       ``n exp(-d a^2/(2 r^2))`` equals ``delta``; ``random_radius_cap``: the same with the exact cap
@@ -248,31 +254,27 @@ def robustness_gap(net, x, *, delta=0.01, estimate_samples=2000, rng=None, lower
       (plain Monte Carlo) is at most ``delta``;
     - ``gap``: each random radius divided by the certified and by the adversarial radius.
     """
+    from .attacks import minimum_adversarial
     from .cells import Cell
     from .network import as_generator
 
     delta = float(validate.probability(delta, "delta"))
+    if net.n_outputs != 1:
+        raise ValueError(f"robustness_gap compares |Phi(x)| / Lip radii of a one-output network; this one has "
+                         f"{net.n_outputs} outputs (relucap.numerics.audit.audit handles k classes)")
     g = as_generator(rng)
     x = np.asarray(x, dtype=float)
     phi = float(net(x))
-    lo = lipschitz(net, method="lower", p=2, rng=g, **(lower_options or {})).value
-    up = lipschitz(net, method="upper", p=2).value
-    grad = net.gradient(x)
-    direction = -np.sign(phi) * grad / np.linalg.norm(grad)
-    t_hi = abs(phi) / np.linalg.norm(grad)
-    while np.sign(net(x + t_hi * direction)) == np.sign(phi) and t_hi < 1e6:
-        t_hi *= 2
-    adversarial = None
-    if np.sign(net(x + t_hi * direction)) != np.sign(phi):     # found one: shrink it
-        t_lo = 0.0
-        for _ in range(60):
-            mid = (t_lo + t_hi) / 2
-            t_lo, t_hi = (mid, t_hi) if np.sign(net(x + mid * direction)) == np.sign(phi) else (t_lo, mid)
-        adversarial = float(t_hi)
+    br = network_bracket(net, 2, rng=g, time_limit=time_limit, **(lower_options or {}))
+    lo, up = br.lower, br.upper
+    adv = minimum_adversarial(net, x, rng=g)
+    adversarial = adv.distance
     cell = Cell(net, x)
     d, n, a = net.dim, cell.n_units, cell.a
-    out = {"phi": phi, "lip_lower": lo, "lip_upper": up, "certified_radius": abs(phi) / up,
+    out = {"phi": phi, "lip_lower": lo, "lip_upper": up, "lip_lower_method": br.lower_method,
+           "lip_upper_method": br.upper_method, "certified_radius": abs(phi) / up,
            "lipschitz_radius_at_lower": abs(phi) / lo, "adversarial_radius": adversarial,
+           "adversarial_point": adv.point,
            "a": a, "n": n, "d": d, "delta": delta,
            "random_radius_paper": a * math.sqrt(d / (2 * math.log(n / delta)))}
     out["random_radius_cap"] = _cap_radius(d, n, a, delta)

@@ -180,7 +180,7 @@ def _fmt_tree(obj):
 
     if isinstance(obj, dict):
         return {k: _fmt_tree(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple, np.ndarray)):
         return [_fmt_tree(v) for v in obj]
     if isinstance(obj, (float, np.floating)):
         return fmt(float(obj), DIGITS)

@@ -54,9 +54,14 @@ def test_robustness_gap_radii_are_ordered():
     gap = robustness_gap(net, x, delta=0.05, estimate_samples=500, rng=0,
                          lower_options={"samples": 256})
     assert gap["certified_radius"] <= gap["lipschitz_radius_at_lower"]
-    if gap["adversarial_radius"] is not None:
-        assert gap["certified_radius"] <= gap["adversarial_radius"]
-        assert np.sign(net(x + 1.0001 * gap["adversarial_radius"] * 0)) == np.sign(net(x))
+    assert gap["lip_lower"] <= gap["lip_upper"] and gap["lip_upper_method"]
+    # the search finds a point: misclassified, at the distance reported, beyond the certified radius
+    y = gap["adversarial_point"]
+    assert y is not None and np.sign(net(y)) != np.sign(net(x))
+    assert gap["adversarial_radius"] == pytest.approx(np.linalg.norm(y - x), rel=1e-12)
+    assert gap["certified_radius"] <= gap["adversarial_radius"]
+    with pytest.raises(ValueError, match="one-output"):
+        robustness_gap(random_network(4, 6, outputs=3, rng=0), np.zeros(4))
     # the paper's form is weaker than the exact-cap form: it admits a smaller radius
     assert gap["random_radius_paper"] == pytest.approx(
         gap["a"] * math.sqrt(8 / (2 * math.log(gap["n"] / 0.05))))
