@@ -214,12 +214,20 @@ class CellDistances:
 def _first_basis(net):
     """Rows spanning the directions the first layer sees: ``T`` with ``W_0 = T^T Q^T`` when the
     first layer is a matrix with fewer rows than columns (norms are those of the full gradients,
-    since ``Q`` is an isometry), else the first layer applied to the identity."""
+    since ``Q`` is an isometry), else the first layer applied to the identity.  Computed once per
+    network and kept (read-only) while the network lives: networks are not modified in place."""
     m0 = net.maps[0]
-    if hasattr(m0, "W") and m0.out_size < m0.in_size:
+    key = m0.W if hasattr(m0, "W") else None
+    got = _BASIS.get(net)
+    if got is not None and got[0] is key:
+        return got[1]
+    if key is not None and m0.out_size < m0.in_size:
         _, T = np.linalg.qr(m0.W.T)                  # W^T = Q T
-        return T                                     # (rank x N_1): column i is unit i's gradient in Q-coordinates
-    return m0.linear(np.eye(m0.in_size))
+    else:                                            # (rank x N_1): column i is unit i's gradient in Q-coordinates
+        T = m0.linear(np.eye(m0.in_size))
+    T.setflags(write=False)
+    _BASIS[net] = (key, T)
+    return T
 
 
 def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
@@ -245,6 +253,7 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
 # correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
 _NORM_MARGIN = 1e-9
 _SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms
+_BASIS = weakref.WeakKeyDictionary()        # network -> (its first layer's matrix, _first_basis)
 
 
 def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
@@ -264,10 +273,12 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
     maps = net.maps
     L = net.depth
     Ws = [mp.W for mp in maps]
-    P = _SPECTRAL.get(net)
-    if P is None:
-        sv = [np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]
-        P = _SPECTRAL[net] = np.cumprod(np.array(sv) * (1 + _NORM_MARGIN))   # P[l] >= ||D_l J_l||_2
+    norms = _SPECTRAL.get(net)
+    if norms is None:
+        sig = np.array([np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]) * (1 + _NORM_MARGIN)
+        sig_abs = np.array([0.0] + [np.linalg.norm(np.abs(W), 2) for W in Ws[1:]]) * (1 + _NORM_MARGIN)
+        norms = _SPECTRAL[net] = (sig, sig_abs, np.cumprod(sig))   # P[l] >= ||D_l J_l||_2
+    P = norms[2]
     n_units, n_h, k = net.n_units, sum(net.widths), net.n_outputs
     n_dec = n_units - n_h
     B = X.shape[0]
@@ -315,41 +326,71 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
         out[dense], exact[dense] = full.distances, True
     light = ~dense[:, None]
     todo = need & light
+    thr = np.full(B, r)
     while True:
         if todo.any():
             bi, ui = np.nonzero(todo)
-            out[bi, ui] = _backprop_distances(bi, ui, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h)
-            exact[bi, ui] = True
+            vals, ex = _backprop_distances(bi, ui, thr[bi], layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms)
+            out[bi, ui] = np.where(ex, vals, np.maximum(out[bi, ui], vals))
+            exact[bi, ui] = ex
         a = np.where(exact, out, np.inf).min(axis=1)
         todo = ~exact & (out <= a[:, None]) & light      # faces that could still be nearer than a
         if not todo.any():
             break
+        thr = a
     return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact)
 
 
-def _backprop_distances(owner, unit, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h):
-    """Exact distances of the faces ``unit`` (flat indices, none in layer 0) of the inputs ``owner``:
-    each face's row is carried down to the first layer's units (``v -> (v W_l) * m_(l-1)``, all
-    faces of all inputs in one product per layer) and multiplied by ``T``."""
+def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms):
+    """Distances of the faces ``unit`` (flat indices, none in layer 0) of the inputs ``owner``:
+    ``(values, exact)``.  Each face's row is carried down to the first layer's units
+    (``v -> (v W_l) * m_(l-1)``, all faces of all inputs in one product per layer) and multiplied
+    by ``T``: ``values`` is then its exact distance (``exact`` set).
+
+    After each product the row ``v`` (over the units of layer ``l - 1``) bounds the face's gradient
+    norm by ``(||v|| + e) * P[l-1]``, with ``e`` a bound on the rounding error of ``v`` carried
+    along (``e <- e ||W_l||_2 + gamma_n ||v_prev|| || |W_l| ||_2``, ``gamma_n = n u / (1 - n u)``
+    the error bound of a float64 dot product of length ``n``): once the lower bound ``|z_j|`` over
+    that is above the face's threshold ``thr``, the face stops there and ``values`` is that
+    certified lower bound (``exact`` unset)."""
+    sig, sig_abs, P = norms
+    u = 2.0 ** -53
+    pad = 1 + _NORM_MARGIN
+    values = np.empty(len(unit))
+    exact = np.zeros(len(unit), dtype=bool)
     lay = layer_of[unit]
     sel = np.flatnonzero(lay == L)
     V = rows[owner[sel], unit[sel] - n_h] * masks[L - 1][owner[sel]]     # coefficients over z_(L-1)
-    vown, ids, vals = owner[sel], [sel], [g[owner[sel], unit[sel] - n_h]]
+    ids, vals = sel, np.abs(g[owner[sel], unit[sel] - n_h])
+    err = u * np.sqrt(np.einsum("ij,ij->i", V, V))                      # the rows' own subtraction
     for l in range(L - 1, 0, -1):
-        V = (V @ Ws[l]) * masks[l - 1][vown]                             # over z_(l-1)
+        if len(ids):
+            n = Ws[l].shape[0]
+            gamma = n * u / (1 - n * u)
+            err = err * sig[l] + gamma * np.sqrt(np.einsum("ij,ij->i", V, V)) * pad * sig_abs[l]
+            V = (V @ Ws[l]) * masks[l - 1][owner[ids]]                   # over z_(l-1)
+            bound = (np.sqrt(np.einsum("ij,ij->i", V, V)) * pad + err) * P[l - 1] * pad
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lo = np.where(bound > 0, vals / np.where(bound > 0, bound, 1), np.inf)
+            drop = lo > thr[ids]
+            if drop.any():
+                values[ids[drop]] = lo[drop]
+                keep = ~drop
+                V, ids, vals, err = V[keep], ids[keep], vals[keep], err[keep]
+        else:
+            V = np.empty((0, Ws[l].shape[1]))
         sel = np.flatnonzero(lay == l)
         if sel.size:
             V = np.vstack([V, Ws[l][unit[sel] - starts[l]] * masks[l - 1][owner[sel]]])
-            vown = np.concatenate([vown, owner[sel]])
-            ids.append(sel)
-            vals.append(zs[l][owner[sel], unit[sel] - starts[l]])
+            ids = np.concatenate([ids, sel])
+            vals = np.concatenate([vals, np.abs(zs[l][owner[sel], unit[sel] - starts[l]])])
+            err = np.concatenate([err, np.zeros(sel.size)])                # copied weights: exact
     G = V @ T.T
-    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
-    vals = np.abs(np.concatenate(vals))
-    res = np.empty(len(unit))
+    gn = np.sqrt(np.einsum("ij,ij->i", G, G))
     with np.errstate(divide="ignore", invalid="ignore"):
-        res[np.concatenate(ids)] = np.where(norms > 0, vals / np.where(norms > 0, norms, 1), np.inf)
-    return res
+        values[ids] = np.where(gn > 0, vals / np.where(gn > 0, gn, 1), np.inf)
+    exact[ids] = True
+    return values, exact
 
 
 def _full_distances(net, X, *, chunk=None):

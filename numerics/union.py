@@ -25,9 +25,9 @@ import mpmath
 import numpy as np
 from scipy.special import betaln
 
-from .cap import cap
+from .cap import cap_floats
 
-__all__ = ["UnionSum", "union_sum", "log_term_bounds"]
+__all__ = ["UnionSum", "union_sum", "log_term_bounds", "sorted_log_bounds", "sum_from_bounds"]
 
 # Relative safety margin on the float64 logarithms: their rounding error is below 1e-15 * (1 + |log|)
 # (a handful of correctly rounded operations); the margin is a thousand times that.
@@ -70,6 +70,15 @@ def log_term_bounds(d, t):
     return log_low - pad[1], log_up + pad[0]
 
 
+def _log_float(s):
+    """``float(log(s))`` for the threshold ``stop_above`` (0 gives -inf)."""
+    if s == 0:
+        return -math.inf
+    if s == 1:
+        return 0.0
+    return float(mpmath.log(mpmath.mpf(s)))
+
+
 def _mp_exp(x):
     return mpmath.exp(mpmath.mpf(float(x)))
 
@@ -94,23 +103,36 @@ def union_sum(d, t, *, dps=15, full=False, stop_above=None, cache=None):
     t = np.asarray(t, dtype=float).reshape(-1)
     if np.isnan(t).any():
         raise ValueError("t must not contain NaN")
-    live = t[t < 1]
-    n_zero = len(t) - len(live)
+    live = np.sort(t[t < 1])
+    low, up = sorted_log_bounds(d, live)
+    return sum_from_bounds(d, live, low, up, len(t) - len(live), dps=dps, full=full,
+                           stop_above=stop_above, cache=cache)
+
+
+def sorted_log_bounds(d, live):
+    """``(low, up)``: the float64 log bounds of every term ``C_d(t_j)`` for heights ``live < 1``
+    (any order): those of :func:`log_term_bounds` for ``t > 0``; ``log(1/2)`` below and 0 above
+    for ``t <= 0``."""
+    pos = live > 0
+    low, up = np.full(len(live), 0.0), np.full(len(live), math.log(0.5) + _MARGIN)
+    if pos.any():
+        low[pos], up[pos] = log_term_bounds(d, live[pos])
+    low[~pos] = math.log(0.5) - _MARGIN           # C_d(t) >= 1/2 for t <= 0 (and <= 1 trivially)
+    up[~pos] = 0.0
+    return low, up
+
+
+def sum_from_bounds(d, live, low, up, n_zero, *, dps=15, full=False, stop_above=None, cache=None):
+    """The body of :func:`union_sum` once the live heights ``live`` (sorted, all ``< 1``) and
+    their log bounds ``(low, up)`` (:func:`sorted_log_bounds`) are known; ``n_zero`` terms with
+    ``t >= 1`` were left out.  Callers that need several sub-sums of one sum compute the bounds
+    once and pass masked slices (still sorted)."""
     with mpmath.workdps(dps + 10):
         if len(live) == 0:
             z = mpmath.mpf(0)
             return UnionSum(z, z, z, 0, 0, n_zero, True, False, dps)
-        live = np.sort(live)
-        pos = live > 0
-        low, up = np.full(len(live), 0.0), np.full(len(live), math.log(0.5) + _MARGIN)
-        nonpos_low = np.where(live <= 0, math.log(0.5) - _MARGIN, -np.inf)
-        if pos.any():
-            lo_p, up_p = log_term_bounds(d, live[pos])
-            low[pos], up[pos] = lo_p, up_p
-        low[~pos] = nonpos_low[~pos]                  # C_d(t) >= 1/2 for t <= 0 (and <= 1 trivially)
-        up[~pos] = 0.0
         total_low = _log_sum_down(low)
-        if stop_above is not None and total_low >= float(mpmath.log(mpmath.mpf(stop_above))):
+        if stop_above is not None and total_low >= _log_float(stop_above):
             hi = _mp_exp(_log_sum_up(up))
             return UnionSum(hi, _mp_exp(total_low), hi, 0, len(live), n_zero, False, True, dps)
         n = len(live)
@@ -121,15 +143,13 @@ def union_sum(d, t, *, dps=15, full=False, stop_above=None, cache=None):
             suffix_up = np.logaddexp.accumulate(up[::-1])[::-1]        # suffix_up[i] = log sum_{j>=i} up_j
             ok = suffix_up[1:] <= prefix_low[:-1] - (dps + 1) * math.log(10)
             p = int(np.argmax(ok)) + 1 if ok.any() else n
+        heights = [float(v) for v in live[:p]]
         if cache is None:
-            encl = [cap(d, float(v), dps=dps + 3, certified=True) for v in live[:p]]
-        else:
-            encl = []
-            for v in live[:p]:
-                key = (d, dps, float(v))
-                if key not in cache:
-                    cache[key] = cap(d, float(v), dps=dps + 3, certified=True)
-                encl.append(cache[key])
+            cache = {}
+        missing = sorted({v for v in heights if (d, dps, v) not in cache})
+        for v, (_, e) in zip(missing, cap_floats(d, missing, dps=dps + 3)):
+            cache[(d, dps, v)] = e
+        encl = [cache[(d, dps, v)] for v in heights]
         exact_hi = mpmath.fsum(e.hi for e in encl)
         exact_lo = mpmath.fsum(e.lo for e in encl)
         if p < n:
