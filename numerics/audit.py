@@ -46,7 +46,7 @@ from . import validate
 from .cap import cap_floats
 from .cells import cell_distances
 from .network import as_generator
-from .union import UnionSum, sorted_log_bounds, sum_from_bounds
+from .union import UnionSum, _log_sum_down, _log_sum_up, _mp_exp, sorted_log_bounds, sum_from_bounds
 
 __all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "bound_forms_batch", "gap_at", "load_data", "COUNT_KEYS"]
 
@@ -137,12 +137,23 @@ def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False)
     return bound_forms_batch(d, distances[None], r, dps=dps, n_decision=n_decision, stop_vacuous=stop_vacuous)[0]
 
 
-def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False):
+def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False, stopped=None, exact=None):
     """:func:`bound_forms_at` for every row of ``distances`` (batch x n_units, e.g.
     ``cell_distances(net, X, radius=r).distances``): a list of ``(forms, bracket, union)``, with
     the validation, the constants of the tail form and the precision context set up once.  Rows
     with no face within ``r`` (every ``t_j >= 1``) need no cap at all: their union, cap and tail
-    forms and bracket are 0 and only the paper form is evaluated."""
+    forms and bracket are 0 and only the paper form is evaluated.
+
+    ``stopped`` and ``exact`` (from ``cell_distances(..., radius=r, stop_vacuous=True)``: the
+    inputs stopped early and the entries computed exactly) make the stopped rows vacuous rows
+    reported by certified lower bounds, each >= 1: ``paper`` and ``tail`` at ``a_ub`` (the
+    smallest exact distance, an upper bound on ``a(x)``; both decrease in ``a``), ``cap`` the
+    closed-form lower bound of ``n C_d(a_ub / r)``, ``union`` the closed-form lower bound of the
+    sum over the exact distances (``union.vacuous`` and ``union.stopped`` set; ``union.value`` the
+    closed-form upper bound from every entry, exact or lower bound); the bracket is ``0`` minus that
+    upper bound of the hidden sum, a certified lower bound of the bracket, and ``<= 0``.  No cap is
+    evaluated for them.  A stopped row whose lower bounds are not all >= 1 at ``r`` (e.g. a
+    smaller radius than the one it was stopped at) is refused."""
     d = validate.dimension(d, "d")
     dps = validate.dps(dps)
     D = np.asarray(distances, dtype=float)
@@ -153,13 +164,23 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
     n_decision = int(n_decision)
     if not 1 <= n_decision <= D.shape[1]:
         raise ValueError(f"n_decision must be between 1 and the number of faces {D.shape[1]}, got {n_decision}")
+    if stopped is not None:
+        stopped = np.asarray(stopped, dtype=bool).reshape(-1)
+        exact = None if exact is None else np.asarray(exact, dtype=bool)
+        if len(stopped) != D.shape[0] or exact is None or exact.shape != D.shape:
+            raise ValueError("stopped (one flag per row) needs exact (one flag per entry) of the distances' shape")
     out = []
     with mpmath.workdps(dps + 10):
         rr = float(validate.positive(r, "r"))
         log_beta = _log_beta(d, dps)
         TS = D / rr
         n = D.shape[1]
-        dmins, tmins = D.min(axis=1), TS.min(axis=1)
+        if stopped is not None and stopped.any():
+            Dx = np.where(exact, D, np.inf)
+            dmins = np.where(stopped, Dx.min(axis=1), D.min(axis=1))
+        else:
+            dmins = D.min(axis=1)
+        tmins = dmins / rr
         n_fin = np.isfinite(TS).sum(axis=1)
         zero = mpmath.mpf(0)
         for i in range(D.shape[0]):
@@ -171,12 +192,34 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
             else:
                 log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) - log_beta
                 forms["tail"] = n * mpmath.exp(log_tail)
+            if stopped is not None and stopped[i]:
+                out.append(_stopped_row(d, TS[i], exact[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, i))
+                continue
             if not tmin < 1:          # no face within r: nothing to sum, no cap to evaluate
                 forms["cap"] = forms["union"] = zero
                 out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
                 continue
             out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous))
     return out
+
+
+def _stopped_row(d, ts, ex, n, tmin, n_fin, forms, dps, n_decision, i):
+    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`)."""
+    live = ts < 1
+    low, up = sorted_log_bounds(d, ts[live])
+    low_exact = low[ex[live]]
+    lower = _mp_exp(_log_sum_down(low_exact)) if len(low_exact) else mpmath.mpf(0)
+    upper = _mp_exp(_log_sum_up(up))
+    # C_d(t_min) >= C_d(t_j) >= its lower bound for every exact t_j (C_d decreases)
+    forms["cap"] = n * _mp_exp(float(low_exact.max())) if len(low_exact) else mpmath.mpf(0)
+    forms["union"] = lower
+    if not all(forms[f] >= 1 for f in FORMS):
+        raise ValueError(f"row {i} was stopped as vacuous but its lower bounds at this radius are not all >= 1: "
+                         f"{ {f: mpmath.nstr(v, 6) for f, v in forms.items()} }")
+    hid = np.flatnonzero(live) < n - n_decision
+    hidden_up = _mp_exp(_log_sum_up(up[hid])) if hid.any() else mpmath.mpf(0)
+    union = UnionSum(upper, lower, upper, 0, int(live.sum()), n_fin - int(live.sum()), False, True, dps, stopped=True)
+    return forms, -hidden_up, union
 
 
 def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous):

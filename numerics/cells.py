@@ -187,20 +187,28 @@ class CellDistances:
 
     When computed for a ``radius`` (``cell_distances(..., radius=r)``), ``exact`` marks the entries
     computed exactly; every other entry is a certified lower bound on its distance that is ``>= r``
-    and ``>= a(x)``.  Then ``a`` is exact, and every quantity that depends on the distances only
+    and ``>= a(x)`` -- except on the inputs marked ``stopped`` (``stop_vacuous=True``: their bound
+    at ``r`` was certified vacuous early), where the other entries are only certified lower bounds
+    and ``a`` is an upper bound on ``a(x)``.  Then ``a`` is exact, and every quantity that depends on the distances only
     through ``min(a_j / s, 1)`` for ``s <= r`` (the cap terms ``C_d(a_j / s)``, which vanish from
     ``t = 1`` on, and the four forms of the bound) is the same as from the exact distances.
     """
 
-    def __init__(self, distances, labels, decision_classes, n_hidden, *, radius=None, exact=None):
+    def __init__(self, distances, labels, decision_classes, n_hidden, *, radius=None, exact=None, stopped=None):
         self.distances, self.labels = distances, labels
         self.decision_classes, self.n_hidden = decision_classes, n_hidden
         self.radius = radius
         self.exact = np.ones(distances.shape, dtype=bool) if exact is None else exact
+        self.stopped = np.zeros(distances.shape[0], dtype=bool) if stopped is None else stopped
 
     @property
     def a(self):
-        return self.distances.min(axis=1)
+        """``a(x)`` per input: exact, except for ``stopped`` inputs, where it is the smallest exact
+        distance found, an upper bound on ``a(x)``."""
+        if not self.stopped.any():
+            return self.distances.min(axis=1)
+        return np.where(self.stopped, np.where(self.exact, self.distances, np.inf).min(axis=1),
+                        self.distances.min(axis=1))
 
     @property
     def hidden(self):
@@ -230,7 +238,7 @@ def _first_basis(net):
     return T
 
 
-def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
+def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_vacuous=False):
     """Every face distance for a batch ``X`` (batch x coords) in one pass of batched matrix
     products (float64): forward-mode Jacobians of every layer in the directions the first layer
     sees (its rank for a matrix layer, the input basis for an implicit one), row norms, and the
@@ -239,24 +247,39 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
     ``radius=r`` (networks of matrix layers): only the faces that may lie within ``r`` of ``x``, and
     those needed to make ``a(x)`` exact, get their exact distance; see :func:`_radius_distances`
     and :class:`CellDistances` (``exact``).  Inputs with more than ``dense_fraction`` of their faces
-    in that set take the full pass."""
+    in that set take the full pass.
+
+    ``stop_vacuous=True`` (with ``radius``): an input stops as soon as the exact hidden distances
+    found so far certify that its bound at ``r`` is vacuous -- ``sum_j C_d(a_j/r) >= 1`` and
+    ``n C_d(a_ub/r) >= 1`` by the closed-form lower bounds of
+    :func:`relucap.numerics.union.vacuous_rows`, where ``a_ub`` is the smallest exact distance so
+    far, an upper bound on ``a(x)`` (all four forms decrease in ``a``, so they are all >= 1).  Its
+    remaining distances are then left as certified lower bounds (possibly below ``r`` and below
+    ``a(x)``), ``stopped`` marks it, and its ``a`` is only that upper bound ``a_ub``.  Inputs are
+    tested after the first layer (exact for free) and after each layer of the full pass or the
+    first round of back-propagation.  :func:`relucap.numerics.audit.bound_forms_batch` reports
+    such an input's forms by their certified lower bounds (``union.stopped``)."""
+    if stop_vacuous and radius is None:
+        raise ValueError("stop_vacuous needs a radius (the bound it certifies vacuous is the one at that radius)")
     if radius is not None:
         r = float(radius)
         if not (np.isfinite(r) and r > 0):
             raise ValueError(f"radius must be a finite number > 0, got {radius!r}")
         if not net.implicit:
-            return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction)
+            return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction,
+                                     stop_vacuous=bool(stop_vacuous))
     return _full_distances(net, X, chunk=chunk)
 
 
 # Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
 # correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
 _NORM_MARGIN = 1e-9
+_PROBE = 48                                 # faces per input tried exactly before a full pass (stop_vacuous)
 _SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms
 _BASIS = weakref.WeakKeyDictionary()        # network -> (its first layer's matrix, _first_basis)
 
 
-def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
+def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous=False):
     """Distances exact where they matter at radius ``r``, certified lower bounds elsewhere.
 
     The gradient of a layer-``l`` unit ``j`` (``l >= 1``) is ``(w_j * m_(l-1))^T J_(l-1)`` with
@@ -319,26 +342,64 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
     exact[:, :n_h] |= ~np.isfinite(out[:, :n_h])
     starts = np.cumsum((0,) + net.widths)
     layer_of = np.concatenate([np.full(w, l) for l, w in enumerate(net.widths)] + [np.full(n_dec, L)])
-    need = ~exact & (out < r)
+    stopped = np.zeros(B, dtype=bool)
+    if stop_vacuous:
+        from .union import vacuous_rows
+
+        def stop(D, E):            # exact hidden distances of some rows -> rows certified vacuous
+            return vacuous_rows(net.dim, n_units, np.where(E, D, np.inf) / r)
+
+        stopped = stop(out[:, :n_h], exact[:, :n_h])
+        # Before the full pass: the _PROBE faces of layers 1-2, then of the deeper hidden layers,
+        # with the smallest lower bounds, exactly (a few small products each), and the test again.
+        for l_from, l_to in ((1, min(3, L)), (3, L)):
+            rows_p = np.flatnonzero(~stopped & ((~exact & (out < r)).sum(axis=1) > dense_fraction * n_units))
+            if not len(rows_p) or l_from >= l_to:
+                continue
+            lo_col, hi_col = starts[l_from], starts[l_to]
+            sub = np.where(exact[rows_p, lo_col:hi_col], np.inf, out[rows_p, lo_col:hi_col])
+            kk = min(_PROBE, sub.shape[1])
+            pick = np.argpartition(sub, kk - 1, axis=1)[:, :kk]
+            bi = np.repeat(rows_p, kk)
+            ui = pick.reshape(-1) + lo_col
+            ok = np.isfinite(sub[np.repeat(np.arange(len(rows_p)), kk), pick.reshape(-1)]) & (out[bi, ui] < r)
+            bi, ui = bi[ok], ui[ok]
+            if len(bi):
+                vals, ex = _backprop_distances(bi, ui, np.full(len(bi), np.inf), layer_of, starts, Ws, masks, T, zs,
+                                               rows, g, L, n_h, norms)
+                out[bi, ui], exact[bi, ui] = vals, True
+                stopped[rows_p] = stop(out[rows_p, :n_h], exact[rows_p, :n_h])
+    else:
+        stop = None
+    need = ~exact & (out < r) & ~stopped[:, None]
     dense = need.sum(axis=1) > dense_fraction * n_units
     if dense.any():
-        full = _full_distances(net, X[dense], chunk=chunk)
-        out[dense], exact[dense] = full.distances, True
-    light = ~dense[:, None]
+        full, done, halted, _, _ = _full_pass(net, X[dense], chunk=chunk, stop=stop)
+        out[dense] = np.where(done, full, out[dense])
+        exact[dense] = done
+        stopped[dense] = halted
+    light = ~(dense | stopped)[:, None]
     todo = need & light
     thr = np.full(B, r)
+    first = True
     while True:
         if todo.any():
             bi, ui = np.nonzero(todo)
             vals, ex = _backprop_distances(bi, ui, thr[bi], layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms)
             out[bi, ui] = np.where(ex, vals, np.maximum(out[bi, ui], vals))
             exact[bi, ui] = ex
+        if first and stop is not None:
+            rows_l = np.flatnonzero(light[:, 0])
+            halted = stop(out[rows_l, :n_h], exact[rows_l, :n_h])
+            stopped[rows_l[halted]] = True
+            light[rows_l[halted]] = False
+        first = False
         a = np.where(exact, out, np.inf).min(axis=1)
         todo = ~exact & (out <= a[:, None]) & light      # faces that could still be nearer than a
         if not todo.any():
             break
         thr = a
-    return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact)
+    return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact, stopped=stopped)
 
 
 def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms):
@@ -395,6 +456,16 @@ def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, ro
 
 def _full_distances(net, X, *, chunk=None):
     """The full batched pass of :func:`cell_distances`."""
+    out, _, _, labels, dec_classes = _full_pass(net, X, chunk=chunk)
+    return CellDistances(out, labels, dec_classes, sum(net.widths))
+
+
+def _full_pass(net, X, *, chunk=None, stop=None):
+    """``(distances, done, stopped, labels, decision_classes)``: the full batched pass.  With
+    ``stop`` (a function of the exact hidden distances computed so far for some inputs and their
+    ``done`` mask, returning the inputs to stop), the inputs it returns after a layer leave the
+    pass there: their ``done`` entries are the layers computed, ``stopped`` marks them, and their
+    other entries and labels are left unset for the caller."""
     X = np.atleast_2d(net._inputs(X))
     T = _first_basis(net)
     m = T.shape[0]
@@ -403,16 +474,19 @@ def _full_distances(net, X, *, chunk=None):
         chunk = max(1, int(2e7 // max(1, m * widest)))
     k = net.n_outputs
     n_h = sum(net.widths)
-    out = np.empty((X.shape[0], net.n_units))
-    labels = np.empty(X.shape[0], dtype=int)
-    dec_classes = np.empty((X.shape[0], k - 1 if k > 1 else 0), dtype=int)
+    N = X.shape[0]
+    out = np.empty((N, net.n_units))
+    done = np.zeros((N, net.n_units), dtype=bool)
+    stopped = np.zeros(N, dtype=bool)
+    labels = np.zeros(N, dtype=int)
+    dec_classes = np.zeros((N, k - 1 if k > 1 else 0), dtype=int)
     norms0 = np.sqrt(np.einsum("mn,mn->n", T, T))
-    for s in range(0, X.shape[0], chunk):
-        Xb = X[s:s + chunk]
-        B = Xb.shape[0]
-        h = Xb
+    for s in range(0, N, chunk):
+        idx = np.arange(s, min(s + chunk, N))
+        h = X[idx]
         col = 0
         for l, mp in enumerate(net.maps):
+            B = len(idx)
             z = mp(h)
             if l == 0:
                 Jt = None
@@ -424,26 +498,40 @@ def _full_distances(net, X, *, chunk=None):
                 active = z > 0
                 norms = np.broadcast_to(norms0, z.shape) if l == 0 else np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    out[s:s + B, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                    out[idx, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                done[idx, col:col + z.shape[1]] = True
                 col += z.shape[1]
                 h = np.maximum(z, 0.0)
+                if stop is not None:
+                    halt = stop(out[idx, :n_h], done[idx, :n_h])
+                    if halt.any():
+                        stopped[idx[halt]] = True
+                        keep = ~halt
+                        idx, z, h, active = idx[keep], z[keep], h[keep], active[keep]
+                        Jt = None if Jt is None else Jt[keep]
+                        if not len(idx):
+                            break
+        if not len(idx):
+            continue
+        B = len(idx)
         if k == 1:
             g, G = z[:, 0], Jt[:, :, 0]
-            labels[s:s + B] = (g >= 0).astype(int)
+            labels[idx] = (g >= 0).astype(int)
             norms = np.linalg.norm(G, axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[s:s + B, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+                out[idx, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+            done[idx, n_h] = True
             continue
         c = np.argmax(z, axis=1)
-        labels[s:s + B] = c
+        labels[idx] = c
         others = np.array([[j for j in range(k) if j != ci] for ci in c])
-        dec_classes[s:s + B] = others
+        dec_classes[idx] = others
         rows = np.arange(B)[:, None]
         g = z[rows[:, 0], c][:, None] - z[rows, others]                          # (B, k-1)
         Gc = Jt[rows[:, 0], :, c]                                                # (B, m)
         Gd = Gc[:, :, None] - np.take_along_axis(Jt, others[:, None, :], axis=2)  # (B, m, k-1)
         norms = np.sqrt(np.einsum("bmj,bmj->bj", Gd, Gd))
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[s:s + B, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
-    return CellDistances(out, labels, dec_classes, n_h)
-
+            out[idx, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+        done[idx, n_h:] = True
+    return out, done, stopped, labels, dec_classes

@@ -5,7 +5,9 @@ their rounding error):
 
 - above by ``min(1/2, exp(-d t^2/2), (1-t^2)^((d-1)/2) / (t (d-1) B((d-1)/2, 1/2)))`` -- the trivial
   bound, Ball's bound and the tail bound (docs/theory.md, spherical caps);
-- below by ``t (1-t^2)^((d-1)/2) / (((d-1) t^2 + 1) B((d-1)/2, 1/2))`` (the matching lower bound).
+- below by ``t (1-t^2)^((d-1)/2) / (((d-1) t^2 + 1) B((d-1)/2, 1/2))`` (the matching lower bound)
+  and, for ``d >= 3``, by ``1/2 - t / B((d-1)/2, 1/2)`` (the density of ``<u, e>`` on the sphere,
+  ``(1-s^2)^((d-3)/2) / B``, is at most ``1/B``), which is the better one for small ``t``.
 
 The terms are sorted by size; the dominant ones (the shortest prefix after which the upper
 bounds of all the rest are at most ``10^-(dps+1)`` times the lower bounds of the prefix) are
@@ -27,7 +29,7 @@ from scipy.special import betaln
 
 from .cap import cap_floats
 
-__all__ = ["UnionSum", "union_sum", "log_term_bounds", "sorted_log_bounds", "sum_from_bounds"]
+__all__ = ["UnionSum", "union_sum", "log_term_bounds", "sorted_log_bounds", "sum_from_bounds", "vacuous_rows"]
 
 # Relative safety margin on the float64 logarithms: their rounding error is below 1e-15 * (1 + |log|)
 # (a handful of correctly rounded operations); the margin is a thousand times that.
@@ -39,7 +41,9 @@ class UnionSum:
     """``value``: an upper bound on the sum, correct to ``dps`` digits when ``certified``; ``lower``:
     a certified lower bound; ``rest``: the upper bound used for the ``n_bounded`` terms not evaluated
     exactly; ``n_exact`` terms evaluated exactly; ``vacuous``: the lower bound reached ``stop_above``
-    (then ``value`` is the closed-form upper bound and nothing was evaluated exactly)."""
+    (then ``value`` is the closed-form upper bound and nothing was evaluated exactly); ``stopped``:
+    the sum of an input whose distances stopped early (``cell_distances(..., stop_vacuous=True)``):
+    ``lower`` is from its exact distances only and ``value`` from the lower bounds of the others."""
     value: mpmath.mpf
     lower: mpmath.mpf
     rest: mpmath.mpf
@@ -49,6 +53,7 @@ class UnionSum:
     certified: bool
     vacuous: bool
     dps: int
+    stopped: bool = False     # from an input whose distances stopped early (bound_forms_batch)
 
     @property
     def n_terms(self):
@@ -67,7 +72,34 @@ def log_term_bounds(d, t):
         log_low = base + np.log(t) - np.log1p((d - 1) * t * t) - log_B
     log_up = np.minimum(np.minimum(log_tail, -d * t * t / 2), -math.log(2))
     pad = _MARGIN * (1 + np.abs(log_up)), _MARGIN * (1 + np.abs(log_low))
-    return log_low - pad[1], log_up + pad[0]
+    low = log_low - pad[1]
+    if d >= 3:
+        # C_d(t) >= 1/2 - t/B: t/B rounded up (betaln, exp and the product are each within a few
+        # units of 1e-16 relative; 1e-12 covers them) and 1e-15 for the subtraction from 1/2.
+        small = 0.5 - t * (math.exp(-log_B) * (1 + 1e-12)) - 1e-15
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_small = np.where(small > 0, np.log(np.where(small > 0, small, 1.0)), -np.inf)
+        low = np.maximum(low, log_small - _MARGIN * (1 + np.abs(log_small)))
+    return low, log_up + pad[0]
+
+
+def vacuous_rows(d, n, t):
+    """Rows of heights ``t`` (batch x m; ``inf`` for no term) whose bound is certified vacuous by
+    the lower bounds alone: ``sum_j C_d(t_j) >= 1`` and ``n C_d(min_j t_j) >= 1`` (then also
+    ``n exp(-d t^2/2) >= 1`` and the tail form ``>= 1``, which are above ``n C_d(t)``), each with a
+    relative margin of 1e-6.  Every height must be ``>= 0``; a bool array per row."""
+    t = np.asarray(t, dtype=float)
+    live = t < 1
+    low = np.full(t.shape, -np.inf)
+    if live.any():
+        low[live] = sorted_log_bounds(d, t[live])[0]
+    s = np.logaddexp.reduce(low, axis=1) if t.shape[1] else np.full(t.shape[0], -np.inf)
+    with np.errstate(invalid="ignore"):
+        s_down = s - _MARGIN * (t.shape[1] + np.abs(s))
+    tmin = t.min(axis=1) if t.shape[1] else np.full(t.shape[0], np.inf)
+    row_min = np.where(np.isfinite(low).any(axis=1), low.max(axis=1), -np.inf)   # the lower bound at min t
+    goal = math.log1p(1e-6)
+    return (s_down >= goal) & (math.log(n) + row_min >= goal) & (tmin < 1)
 
 
 def _log_float(s):
