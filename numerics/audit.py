@@ -183,6 +183,10 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
         tmins = dmins / rr
         n_fin = np.isfinite(TS).sum(axis=1)
         zero = mpmath.mpf(0)
+        # the log bounds of every live term of the batch in one pass (row by row in the arrays)
+        li, lj = np.nonzero(TS < 1)
+        l_low, l_up = sorted_log_bounds(d, TS[li, lj])
+        ptr = np.searchsorted(li, np.arange(D.shape[0] + 1))
         for i in range(D.shape[0]):
             dmin, tmin = float(dmins[i]), float(tmins[i])
             t = mpmath.mpf(dmin) / mpmath.mpf(rr) if math.isfinite(dmin) else mpmath.inf
@@ -193,21 +197,24 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
                 log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) - log_beta
                 forms["tail"] = n * mpmath.exp(log_tail)
             if stopped is not None and stopped[i]:
-                out.append(_stopped_row(d, TS[i], exact[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, i))
+                seg = slice(ptr[i], ptr[i + 1])
+                out.append(_stopped_row(TS[i], exact[i], n, int(n_fin[i]), forms, dps, n_decision, i,
+                                        lj[seg], l_low[seg], l_up[seg]))
                 continue
             if not tmin < 1:          # no face within r: nothing to sum, no cap to evaluate
                 forms["cap"] = forms["union"] = zero
                 out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
                 continue
-            out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous))
+            seg = slice(ptr[i], ptr[i + 1])
+            out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous,
+                                 lj[seg], l_low[seg], l_up[seg]))
     return out
 
 
-def _stopped_row(d, ts, ex, n, tmin, n_fin, forms, dps, n_decision, i):
-    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`)."""
-    live = ts < 1
-    low, up = sorted_log_bounds(d, ts[live])
-    low_exact = low[ex[live]]
+def _stopped_row(ts, ex, n, n_fin, forms, dps, n_decision, i, cols, low, up):
+    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`); ``cols``
+    are its live entries and ``low, up`` their log bounds."""
+    low_exact = low[ex[cols]]
     lower = _mp_exp(_log_sum_down(low_exact)) if len(low_exact) else mpmath.mpf(0)
     upper = _mp_exp(_log_sum_up(up))
     # C_d(t_min) >= C_d(t_j) >= its lower bound for every exact t_j (C_d decreases)
@@ -216,14 +223,15 @@ def _stopped_row(d, ts, ex, n, tmin, n_fin, forms, dps, n_decision, i):
     if not all(forms[f] >= 1 for f in FORMS):
         raise ValueError(f"row {i} was stopped as vacuous but its lower bounds at this radius are not all >= 1: "
                          f"{ {f: mpmath.nstr(v, 6) for f, v in forms.items()} }")
-    hid = np.flatnonzero(live) < n - n_decision
+    hid = cols < n - n_decision
     hidden_up = _mp_exp(_log_sum_up(up[hid])) if hid.any() else mpmath.mpf(0)
-    union = UnionSum(upper, lower, upper, 0, int(live.sum()), n_fin - int(live.sum()), False, True, dps, stopped=True)
+    union = UnionSum(upper, lower, upper, 0, len(cols), n_fin - len(cols), False, True, dps, stopped=True)
     return forms, -hidden_up, union
 
 
-def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous):
-    """The cap form, the union and the bracket of one row with a face within r."""
+def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous, cols, low, up):
+    """The cap form, the union and the bracket of one row with a face within r (``cols`` its live
+    entries, ``low, up`` their log bounds)."""
     zero = mpmath.mpf(0)
     tdec = float(ts[n - n_decision:].min())
     heights = sorted({tmin} | ({tdec} if tdec < 1 else set()))
@@ -232,11 +240,9 @@ def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous):
         mids[v], cache[(d, dps, v)] = mid, ball
     forms["cap"] = n * mids[tmin]
     top = mids[tdec] if tdec < 1 else zero
-    idx = np.flatnonzero(ts < 1)
-    order = np.argsort(ts[idx], kind="stable")
-    idx = idx[order]
+    order = np.argsort(ts[cols], kind="stable")
+    idx, low, up = cols[order], low[order], up[order]
     live = ts[idx]
-    low, up = sorted_log_bounds(d, live)
     union = sum_from_bounds(d, live, low, up, n_fin - len(live), dps=dps,
                             stop_above=1 if stop_vacuous else None, cache=cache)
     forms["union"] = union.lower if union.vacuous else union.value
