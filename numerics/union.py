@@ -102,6 +102,17 @@ def vacuous_rows(d, n, t):
     return (s_down >= goal) & (math.log(n) + row_min >= goal) & (tmin < 1)
 
 
+_POW10 = {}
+
+
+def _ten_to(k):
+    """``10^k`` as an mpf at the current precision (kept per precision)."""
+    key = (k, mpmath.mp.prec)
+    if key not in _POW10:
+        _POW10[key] = mpmath.mpf(10) ** k
+    return _POW10[key]
+
+
 def _log_float(s):
     """``float(log(s))`` for the threshold ``stop_above`` (0 gives -inf)."""
     if s == 0:
@@ -112,7 +123,12 @@ def _log_float(s):
 
 
 def _mp_exp(x):
-    return mpmath.exp(mpmath.mpf(float(x)))
+    """``exp(x)`` of a logarithm bound (already widened by the margin, far above the 2^-52 relative
+    error of a float exp): in float64 where it is a normal float, else by mpmath."""
+    x = float(x)
+    if -700.0 < x < 700.0:
+        return mpmath.mpf(math.exp(x))
+    return mpmath.exp(mpmath.mpf(x))
 
 
 def _log_sum_up(logs):
@@ -189,5 +205,5 @@ def sum_from_bounds(d, live, low, up, n_zero, *, dps=15, full=False, stop_above=
         else:
             rest = rest_low = mpmath.mpf(0)
         value = exact_hi + rest
-        certified = rest <= mpmath.mpf(10) ** -dps * value
+        certified = rest <= _ten_to(-dps) * value
         return UnionSum(+value, +(exact_lo + rest_low), +rest, p, n - p, n_zero, bool(certified), False, dps)
