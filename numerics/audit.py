@@ -298,9 +298,10 @@ def audit(net, X, radius, *, samples=200, rng=None, y=None, dps=10, progress=Non
     result = AuditResult(radius=radius, dim=net.dim, n_units=net.n_units, n_classes=net.n_classes)
     n_dec = max(1, net.n_outputs - 1)
     cds = cell_distances(net, X)
+    all_forms = bound_forms_batch(net.dim, cds.distances, radius, dps=dps, n_decision=n_dec, stop_vacuous=True)
     for i, x in enumerate(X):
         dist = cds.distances[i]
-        forms, bracket, union = bound_forms_at(net.dim, dist, radius, dps=dps, n_decision=n_dec, stop_vacuous=True)
+        forms, bracket, union = all_forms[i]
         vacuous, positive = forms["paper"] >= 1, bracket > 0
         flagged = bool(vacuous or positive)
         reason = "+".join(w for w, on in (("vacuous", vacuous), ("bracket", positive)) if on)
