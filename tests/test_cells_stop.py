@@ -119,3 +119,31 @@ def test_term_bounds_bracket_the_cap_small_t_included(d):
             assert mpmath.exp(lo) <= c <= mpmath.exp(hi)
     # the small-t bound 1/2 - t/B is what makes tiny heights nearly 1/2
     assert low[0] > np.log(0.49)
+
+
+def test_backpropagation_stops_faces_with_certified_bounds(setting):
+    """A face carried down stops once its certified bound passes its threshold: with threshold 0
+    every face stops after one product with a lower bound <= its distance; with inf none stops
+    and every value is the exact distance."""
+    net, X, full = setting
+    r = radii(full)[0]
+    from relucap.numerics import cells
+    captured = {}
+    real = cells._backprop_distances
+
+    def spy(owner, unit, thr, *rest):
+        captured.setdefault("args", (owner, unit, rest))
+        return real(owner, unit, thr, *rest)
+    cells._backprop_distances = spy
+    try:
+        cell_distances(net, X, radius=r, dense_fraction=1.0)
+    finally:
+        cells._backprop_distances = real
+    owner, unit, rest = captured["args"]
+    vals0, ex0 = real(owner, unit, np.zeros(len(unit)), *rest)
+    valsi, exi = real(owner, unit, np.full(len(unit), np.inf), *rest)
+    truth = full.distances[owner, unit]
+    assert exi.all() and np.allclose(valsi, truth, rtol=1e-10)
+    assert (vals0[~ex0] > 0).all() and (vals0[~ex0] <= truth[~ex0] * (1 + 1e-12)).all()
+    assert (~ex0).sum() > 0                         # faces above layer 1 stopped before the input
+    assert np.allclose(vals0[ex0], truth[ex0], rtol=1e-10)
