@@ -207,7 +207,7 @@ def main():
              f"{N_INPUTS} digit images (28x28). Threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
              f"{os.cpu_count()} cores on the machine; load average (1 min) {load_start[0]:.2f} at the start and "
              f"{os.getloadavg()[0]:.2f} at the end of this run (about 0 on an idle machine; other jobs slow every "
-             "timing, the batched path's most since it is the shortest). "
+             "timing, unevenly, so ratios measured under load are not those of an idle machine). "
              f"a(x) quantiles 10/50/90%: {np.quantile(a, 0.1):.3g} / {np.median(a):.3g} / {np.quantile(a, 0.9):.3g}. "
              f"The full batched pass (every distance exact, forward Jacobians in the first layer's rank "
              f"coordinates) takes {full_s:.1f} s for the {N_INPUTS} inputs.", "",
