@@ -378,7 +378,7 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous
     if dense.any():
         full, done, halted, _, _ = _full_pass(net, X[dense], chunk=chunk, stop=stop)
         out[dense] = np.where(done, full, out[dense])
-        exact[dense] = done
+        exact[dense] |= done                     # probed faces the pass did not reach stay exact
         stopped[dense] = halted
     light = ~(dense | stopped)[:, None]
     todo = need & light
