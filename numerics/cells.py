@@ -189,7 +189,8 @@ class CellDistances:
     computed exactly; every other entry is a certified lower bound on its distance that is ``>= r``
     and ``>= a(x)`` -- except on the inputs marked ``stopped`` (``stop_vacuous=True``: their bound
     at ``r`` was certified vacuous early), where the other entries are only certified lower bounds
-    and ``a`` is an upper bound on ``a(x)``.  Then ``a`` is exact, and every quantity that depends on the distances only
+    and ``a`` is an upper bound on ``a(x)``.  For the other inputs ``a`` is exact, and every
+    quantity that depends on the distances only
     through ``min(a_j / s, 1)`` for ``s <= r`` (the cap terms ``C_d(a_j / s)``, which vanish from
     ``t = 1`` on, and the four forms of the bound) is the same as from the exact distances.
     """
