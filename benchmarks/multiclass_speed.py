@@ -4,9 +4,12 @@ Network: scikit-learn's digits upscaled to 28x28 (d = 784), a PyTorch MLP 784-25
 for a few epochs (benchmarks/_digits784.py), 1000 inputs (the first 1000 images).  For each
 radius, every input gets the four forms of the bound, the union sum and the bracket at 10 digits.
 
-- batched path (today): numerics.cells.cell_distances(net, X, radius=r) -- certified lower bounds
-  skip the faces beyond r, the rest exact by batched back-propagation -- then one
-  numerics.audit.bound_forms_at per input (the union certified by numerics.union.union_sum);
+- batched path (today): numerics.cells.cell_distances(net, X, radius=r, stop_vacuous=True) --
+  certified lower bounds skip the faces beyond r, the rest exact by batched back-propagation (a
+  face stops as soon as a certified bound puts it beyond r), and an input whose exact distances
+  so far already certify its bound vacuous (every form >= 1) stops there -- then
+  numerics.audit.bound_forms_batch for all inputs (the union certified as by
+  numerics.union.union_sum; a stopped input reported by its certified lower bounds, all >= 1);
 - per-input path as the issue measured it: the code of commit BASELINE_COMMIT (the last commit
   before the multi-class work; main's numerics were unchanged but for docstrings until it was
   merged), extracted with ``git archive`` into a temporary directory and imported in a subprocess.
@@ -18,7 +21,8 @@ radius, every input gets the four forms of the bound, the union sum and the brac
 - per-input path, in-process reproduction with today's cap (forward Jacobians, one cap per unit).
 
 The per-input paths run on N_OLD inputs and are scaled to 1000; their union sums are checked
-against the batched ones.  Writes benchmarks/results/multiclass_speed.md.  Run with 2 threads:
+against the batched ones, and every input the batched path stopped as vacuous must have a union
+sum >= 1 in both per-input paths.  Writes benchmarks/results/multiclass_speed.md.  Run with 2 threads:
 OMP_NUM_THREADS=2.
 """
 import json
@@ -36,7 +40,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _digits784 import trained_mlp  # noqa: E402
 
-from relucap.numerics.audit import bound_forms_at  # noqa: E402
+from relucap.numerics.audit import bound_forms_batch  # noqa: E402
 from relucap.numerics.cap import cap  # noqa: E402
 from relucap.numerics.cells import cell_distances  # noqa: E402
 from relucap.numerics.datasets import digits_images  # noqa: E402
@@ -146,6 +150,7 @@ def old_bounds(d, dist, r, dps=10):
 
 
 def main():
+    load_start = os.getloadavg()
     task, train_s = trained_mlp()
     net = task.net
     X, _ = digits_images(28)
@@ -162,17 +167,22 @@ def main():
     rows = []
     for q, (name, r) in enumerate(radii):
         t0 = time.perf_counter()
-        cd = cell_distances(net, X, radius=r)
+        cd = cell_distances(net, X, radius=r, stop_vacuous=True)
         dist_s = time.perf_counter() - t0
-        exact_terms, vac, unions = 0, 0, []
-        for i in range(N_INPUTS):
-            forms, bracket, union = bound_forms_at(d, cd.distances[i], r, dps=10, n_decision=9, stop_vacuous=True)
-            exact_terms += union.n_exact
-            vac += union.vacuous
-            unions.append(forms["union"])
+        out = bound_forms_batch(d, cd.distances, r, dps=10, n_decision=9, stop_vacuous=True,
+                                stopped=cd.stopped, exact=cd.exact)
         new_s = time.perf_counter() - t0
+        exact_terms = sum(u.n_exact for _, _, u in out)
+        vac = sum(u.vacuous for _, _, u in out)
+        unions = [forms["union"] for forms, _, _ in out]
+        stopped = int(cd.stopped.sum())
+        for i, (forms, _, union) in enumerate(out):
+            if union.stopped and not all(forms[f] >= 1 for f in forms):
+                raise AssertionError(f"input {i}: stopped but a form is below 1: {forms}")
         for i in range(N_OLD):
             u_base = mpmath.mpf(base["union"][q][i])
+            if cd.stopped[i] and not u_base >= 1:
+                raise AssertionError(f"input {i}: stopped as vacuous but the baseline's union is {u_base} < 1")
             if not union_vacuous_ok(u_base, unions[i]):
                 raise AssertionError(f"input {i}: union {unions[i]} disagrees with the baseline's sum {u_base}")
         base_s = (sum(base["cell_s"]) + sum(base["glue_s"]) + sum(base["bound_s"][q])) / N_OLD * N_INPUTS
@@ -180,12 +190,14 @@ def main():
         for i in range(N_OLD):
             dist = old_cell_distances(net, X[i])
             u_old, _ = old_bounds(d, dist, r)
+            if cd.stopped[i] and not u_old >= 1:
+                raise AssertionError(f"input {i}: stopped as vacuous but the per-input union is {u_old} < 1")
             if not union_vacuous_ok(u_old, unions[i]):
                 raise AssertionError(f"input {i}: union {unions[i]} disagrees with the per-input sum {u_old}")
         old_s = (time.perf_counter() - t0) / N_OLD * N_INPUTS
         rows.append((name, r, new_s, dist_s, base_s, base_s / new_s, old_s, old_s / new_s,
-                     float(cd.exact.mean()), exact_terms / N_INPUTS, vac))
-        print(f"{name}: r = {r:.4g}: batched {new_s:.1f} s, as filed {base_s:.0f} s ({base_s / new_s:.0f}x), "
+                     float(cd.exact.mean()), exact_terms / N_INPUTS, vac, stopped))
+        print(f"{name}: r = {r:.4g}: batched {new_s:.2f} s, as filed {base_s:.0f} s ({base_s / new_s:.0f}x), "
               f"reproduction {old_s:.0f} s ({old_s / new_s:.0f}x)", file=sys.stderr)
     cell_ms, glue_ms = 1e3 * np.mean(base["cell_s"]), 1e3 * np.mean(base["glue_s"])
     bound_ms = [1e3 * np.mean(v) for v in base["bound_s"]]
@@ -193,14 +205,22 @@ def main():
              f"Network: {task.name}, test accuracy {task.test_accuracy:.3f} (trained in {train_s:.0f} s); "
              f"n = {net.n_units} faces per cell (1536 hidden units + 9 decision faces); inputs: the first "
              f"{N_INPUTS} digit images (28x28). Threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
-             f"{os.cpu_count()} cores on the machine, shared with other jobs (timings under load). "
+             f"{os.cpu_count()} cores on the machine; load average (1 min) {load_start[0]:.2f} at the start and "
+             f"{os.getloadavg()[0]:.2f} at the end of this run (about 0 on an idle machine; other jobs slow every "
+             "timing, unevenly, so ratios measured under load are not those of an idle machine). "
              f"a(x) quantiles 10/50/90%: {np.quantile(a, 0.1):.3g} / {np.median(a):.3g} / {np.quantile(a, 0.9):.3g}. "
              f"The full batched pass (every distance exact, forward Jacobians in the first layer's rank "
              f"coordinates) takes {full_s:.1f} s for the {N_INPUTS} inputs.", "",
              "Per radius: all four forms, the certified union sum and the bracket at 10 digits for every input. "
-             "Batched path: `cell_distances(net, X, radius=r)` (certified lower bounds skip the faces beyond r; "
-             "the rest, and those needed for an exact a(x), by batched back-propagation) and one "
-             "`bound_forms_at` per input; its time includes the distances.", "",
+             "Batched path: `cell_distances(net, X, radius=r, stop_vacuous=True)` (certified lower bounds skip "
+             "the faces beyond r; the rest, and those needed for an exact a(x), by batched back-propagation, a face "
+             "stopping as soon as a certified bound puts it beyond r) and `bound_forms_batch` for all inputs; its "
+             "time includes the distances. Early stop: an input whose exact distances so far certify that its "
+             "bound at r is vacuous (closed-form lower bounds: the union sum over them >= 1 and n C_d(a_ub/r) >= 1, "
+             "a_ub the smallest exact distance, an upper bound on a(x); all four forms decrease in a) stops there: "
+             "its forms are reported by those certified lower bounds (all >= 1), its a(x) only as the upper bound "
+             "a_ub, and it needs no cap. Every stopped input among those the per-input paths also run is checked "
+             "to have a union sum >= 1 there.", "",
              f"Per-input path as filed: the code of commit {BASELINE_COMMIT[:10]} (the last commit before the "
              "multi-class work), extracted with `git archive` and run in a subprocess, with the issue's glue "
              "(the one-output network z_c - z_j for the runner-up class, its `net.cell(x)`, the other decision "
@@ -212,10 +232,10 @@ def main():
              "their union sums agree with the batched ones (to 1e-6 relative: the float distances of the two paths agree to about 1e-12 and the smallest terms amplify that; or both certified >= 1).",
              "", "| radius | r | batched path, s | of which distances, s | per-input path as filed, s (scaled) | ratio "
              "| reproduction, s (scaled) | ratio | distances computed exactly | exact caps per input | "
-             "union certified >= 1 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for name, r, new_s, dist_s, base_s, b_ratio, old_s, ratio, ex_frac, ex, vac in rows:
-        lines.append(f"| {name} | {r:.4g} | {new_s:.1f} | {dist_s:.1f} | {base_s:.0f} | {b_ratio:.0f}x | {old_s:.0f} | "
-                     f"{ratio:.0f}x | {100 * ex_frac:.0f}% | {ex:.1f} | {vac}/{N_INPUTS} |")
+             "union certified >= 1 | of which stopped early |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r, new_s, dist_s, base_s, b_ratio, old_s, ratio, ex_frac, ex, vac, stopped in rows:
+        lines.append(f"| {name} | {r:.4g} | {new_s:.2f} | {dist_s:.2f} | {base_s:.0f} | {b_ratio:.0f}x | {old_s:.0f} | "
+                     f"{ratio:.0f}x | {100 * ex_frac:.0f}% | {ex:.1f} | {vac}/{N_INPUTS} | {stopped}/{N_INPUTS} |")
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as fh:
         fh.write("\n".join(lines) + "\n")

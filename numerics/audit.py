@@ -43,12 +43,12 @@ import numpy as np
 
 from .attacks import minimum_adversarial
 from . import validate
-from .cap import cap
+from .cap import cap_floats
 from .cells import cell_distances
 from .network import as_generator
-from .union import union_sum
+from .union import UnionSum, _log_sum_down, _log_sum_up, _mp_exp, sorted_log_bounds, sum_from_bounds
 
-__all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "gap_at", "load_data", "COUNT_KEYS"]
+__all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "bound_forms_batch", "gap_at", "load_data", "COUNT_KEYS"]
 
 FORMS = ("paper", "tail", "cap", "union")
 COUNT_KEYS = ("flagged_found", "flagged_not_found", "unflagged_found", "unflagged_not_found")
@@ -105,8 +105,17 @@ class AuditResult:
         return c
 
 
-def _cap0(d, t, dps):
-    return cap(d, float(t), dps=dps) if t < 1 else mpmath.mpf(0)
+_LOG_BETA = {}      # (d, dps) -> log B((d-1)/2, 1/2) at dps + 10 digits, the tail form's constant
+
+
+def _log_beta(d, dps):
+    """``log B((d-1)/2, 1/2)`` as the tail form uses it (computed once per ``(d, dps)``; call
+    inside ``workdps(dps + 10)``)."""
+    v = _LOG_BETA.get((d, dps))
+    if v is None:
+        v = mpmath.loggamma(mpmath.mpf(d - 1) / 2) + mpmath.loggamma(0.5) - mpmath.loggamma(mpmath.mpf(d) / 2)
+        _LOG_BETA[(d, dps)] = v
+    return v
 
 
 def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False):
@@ -116,37 +125,134 @@ def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False)
 
     ``stop_vacuous=True`` stops evaluating the union sum once its lower bounds certify it is
     >= 1 (the bound is then vacuous; ``forms["union"]`` is that certified lower bound and
-    ``union.vacuous`` is set), and the bracket once it is certified <= 0."""
+    ``union.vacuous`` is set), and the bracket once it is certified <= 0.
+
+    The heights are ``t_j = a_j / r`` in float64 for the cap form, the union and the bracket; the
+    cap form and the largest terms of the sums share one evaluation of each cap (the certified ball
+    at ``dps + 5`` digits whose rounded midpoint is the cap form), and the bracket's hidden sum
+    reuses the union's term bounds.  This is :func:`bound_forms_batch` for one row."""
+    distances = np.asarray(distances, dtype=float)
+    if distances.ndim != 1 or len(distances) == 0:
+        raise ValueError(f"distances must be a non-empty list of numbers >= 0 (inf allowed), got {distances!r}"[:200])
+    return bound_forms_batch(d, distances[None], r, dps=dps, n_decision=n_decision, stop_vacuous=stop_vacuous)[0]
+
+
+def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False, stopped=None, exact=None):
+    """:func:`bound_forms_at` for every row of ``distances`` (batch x n_units, e.g.
+    ``cell_distances(net, X, radius=r).distances``): a list of ``(forms, bracket, union)``, with
+    the validation, the constants of the tail form and the precision context set up once.  Rows
+    with no face within ``r`` (every ``t_j >= 1``) need no cap at all: their union, cap and tail
+    forms and bracket are 0 and only the paper form is evaluated.
+
+    ``stopped`` and ``exact`` (from ``cell_distances(..., radius=r, stop_vacuous=True)``: the
+    inputs stopped early and the entries computed exactly) make the stopped rows vacuous rows
+    reported by certified lower bounds, each >= 1: ``paper`` and ``tail`` at ``a_ub`` (the
+    smallest exact distance, an upper bound on ``a(x)``; both decrease in ``a``), ``cap`` the
+    closed-form lower bound of ``n C_d(a_ub / r)``, ``union`` the closed-form lower bound of the
+    sum over the exact distances (``union.vacuous`` and ``union.stopped`` set; ``union.value`` the
+    closed-form upper bound from every entry, exact or lower bound); the bracket is ``0`` minus that
+    upper bound of the hidden sum, a certified lower bound of the bracket, and ``<= 0``.  No cap is
+    evaluated for them.  A stopped row whose lower bounds are not all >= 1 at ``r`` (e.g. a
+    smaller radius than the one it was stopped at) is refused."""
     d = validate.dimension(d, "d")
     dps = validate.dps(dps)
-    distances = np.asarray(distances, dtype=float)
-    if distances.ndim != 1 or len(distances) == 0 or np.isnan(distances).any() or (distances < 0).any():
-        raise ValueError(f"distances must be a non-empty list of numbers >= 0 (inf allowed), got {distances!r}"[:200])
-    n = len(distances)
+    D = np.asarray(distances, dtype=float)
+    if D.ndim != 2 or D.shape[1] == 0:
+        raise ValueError(f"distances must be a batch x n_units array, got shape {D.shape}")
+    if np.isnan(D).any() or (D < 0).any():
+        raise ValueError(f"distances must be a non-empty list of numbers >= 0 (inf allowed), got {D!r}"[:200])
+    n_decision = int(n_decision)
+    if not 1 <= n_decision <= D.shape[1]:
+        raise ValueError(f"n_decision must be between 1 and the number of faces {D.shape[1]}, got {n_decision}")
+    if stopped is not None:
+        stopped = np.asarray(stopped, dtype=bool).reshape(-1)
+        exact = None if exact is None else np.asarray(exact, dtype=bool)
+        if len(stopped) != D.shape[0] or exact is None or exact.shape != D.shape:
+            raise ValueError("stopped (one flag per row) needs exact (one flag per entry) of the distances' shape")
+    out = []
     with mpmath.workdps(dps + 10):
         rr = float(validate.positive(r, "r"))
-        ts = distances / rr
-        tmin = float(ts.min()) if n else math.inf
-        t = mpmath.mpf(float(distances.min())) / mpmath.mpf(rr) if np.isfinite(tmin) else mpmath.inf
-        forms = {"paper": n * mpmath.exp(-d * t**2 / 2) if t != mpmath.inf else mpmath.mpf(0)}
-        if t >= 1:
-            forms["tail"] = mpmath.mpf(0)
+        log_beta = _log_beta(d, dps)
+        TS = D / rr
+        n = D.shape[1]
+        if stopped is not None and stopped.any():
+            Dx = np.where(exact, D, np.inf)
+            dmins = np.where(stopped, Dx.min(axis=1), D.min(axis=1))
         else:
-            log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) \
-                - (mpmath.loggamma(mpmath.mpf(d - 1) / 2) + mpmath.loggamma(0.5) - mpmath.loggamma(mpmath.mpf(d) / 2))
-            forms["tail"] = n * mpmath.exp(log_tail)
-        forms["cap"] = n * _cap0(d, t, dps + 5) if t != mpmath.inf else mpmath.mpf(0)
-        cache = {}                            # the hidden sum is a sub-sum: caps evaluated once
-        union = union_sum(d, ts[np.isfinite(ts)], dps=dps, stop_above=1 if stop_vacuous else None, cache=cache)
-        forms["union"] = union.lower if union.vacuous else union.value
-        dec = ts[n - n_decision:]
-        top = _cap0(d, float(dec.min()), dps + 5) if np.isfinite(dec.min()) else mpmath.mpf(0)
-        hidden = ts[:n - n_decision]
-        hidden = hidden[np.isfinite(hidden)]
-        # stop_vacuous: once the hidden sum is certified >= top the bracket is certified <= 0 (with
-        # top = 0 at once); the bracket is then top minus the closed-form upper bound of the sum.
-        hs = union_sum(d, hidden, dps=dps, stop_above=top if stop_vacuous else None, cache=cache)
-        bracket = top - hs.value
+            dmins = D.min(axis=1)
+        tmins = dmins / rr
+        n_fin = np.isfinite(TS).sum(axis=1)
+        zero = mpmath.mpf(0)
+        # the log bounds of every live term of the batch in one pass (row by row in the arrays)
+        li, lj = np.nonzero(TS < 1)
+        l_low, l_up = sorted_log_bounds(d, TS[li, lj])
+        ptr = np.searchsorted(li, np.arange(D.shape[0] + 1))
+        for i in range(D.shape[0]):
+            dmin, tmin = float(dmins[i]), float(tmins[i])
+            t = mpmath.mpf(dmin) / mpmath.mpf(rr) if math.isfinite(dmin) else mpmath.inf
+            forms = {"paper": n * mpmath.exp(-d * t**2 / 2) if t != mpmath.inf else zero}
+            if t >= 1:
+                forms["tail"] = zero
+            else:
+                log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) - log_beta
+                forms["tail"] = n * mpmath.exp(log_tail)
+            if stopped is not None and stopped[i]:
+                seg = slice(ptr[i], ptr[i + 1])
+                out.append(_stopped_row(TS[i], exact[i], n, int(n_fin[i]), forms, dps, n_decision, i,
+                                        lj[seg], l_low[seg], l_up[seg]))
+                continue
+            if not tmin < 1:          # no face within r: nothing to sum, no cap to evaluate
+                forms["cap"] = forms["union"] = zero
+                out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
+                continue
+            seg = slice(ptr[i], ptr[i + 1])
+            out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous,
+                                 lj[seg], l_low[seg], l_up[seg]))
+    return out
+
+
+def _stopped_row(ts, ex, n, n_fin, forms, dps, n_decision, i, cols, low, up):
+    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`); ``cols``
+    are its live entries and ``low, up`` their log bounds."""
+    low_exact = low[ex[cols]]
+    lower = _mp_exp(_log_sum_down(low_exact)) if len(low_exact) else mpmath.mpf(0)
+    upper = _mp_exp(_log_sum_up(up))
+    # C_d(t_min) >= C_d(t_j) >= its lower bound for every exact t_j (C_d decreases)
+    forms["cap"] = n * _mp_exp(float(low_exact.max())) if len(low_exact) else mpmath.mpf(0)
+    forms["union"] = lower
+    if not all(forms[f] >= 1 for f in FORMS):
+        raise ValueError(f"row {i} was stopped as vacuous but its lower bounds at this radius are not all >= 1: "
+                         f"{ {f: mpmath.nstr(v, 6) for f, v in forms.items()} }")
+    hid = cols < n - n_decision
+    hidden_up = _mp_exp(_log_sum_up(up[hid])) if hid.any() else mpmath.mpf(0)
+    union = UnionSum(upper, lower, upper, 0, len(cols), n_fin - len(cols), False, True, dps, stopped=True)
+    return forms, -hidden_up, union
+
+
+def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous, cols, low, up):
+    """The cap form, the union and the bracket of one row with a face within r (``cols`` its live
+    entries, ``low, up`` their log bounds)."""
+    zero = mpmath.mpf(0)
+    tdec = float(ts[n - n_decision:].min())
+    heights = sorted({tmin} | ({tdec} if tdec < 1 else set()))
+    cache, mids = {}, {}             # (d, dps, t) -> certified ball, shared by the sums; t -> cap form
+    for v, (mid, ball) in zip(heights, cap_floats(d, heights, dps=dps + 5)):
+        mids[v], cache[(d, dps, v)] = mid, ball
+    forms["cap"] = n * mids[tmin]
+    top = mids[tdec] if tdec < 1 else zero
+    order = np.argsort(ts[cols], kind="stable")
+    idx, low, up = cols[order], low[order], up[order]
+    live = ts[idx]
+    union = sum_from_bounds(d, live, low, up, n_fin - len(live), dps=dps,
+                            stop_above=1 if stop_vacuous else None, cache=cache)
+    forms["union"] = union.lower if union.vacuous else union.value
+    hid = idx < n - n_decision
+    n_hidden_fin = int(np.isfinite(ts[:n - n_decision]).sum())
+    # stop_vacuous: once the hidden sum is certified >= top the bracket is certified <= 0 (with
+    # top = 0 at once); the bracket is then top minus the closed-form upper bound of the sum.
+    hs = sum_from_bounds(d, live[hid], low[hid], up[hid], n_hidden_fin - int(hid.sum()), dps=dps,
+                         stop_above=top if stop_vacuous else None, cache=cache)
+    bracket = top - hs.value
     return forms, +bracket, union
 
 
@@ -192,9 +298,10 @@ def audit(net, X, radius, *, samples=200, rng=None, y=None, dps=10, progress=Non
     result = AuditResult(radius=radius, dim=net.dim, n_units=net.n_units, n_classes=net.n_classes)
     n_dec = max(1, net.n_outputs - 1)
     cds = cell_distances(net, X)
+    all_forms = bound_forms_batch(net.dim, cds.distances, radius, dps=dps, n_decision=n_dec, stop_vacuous=True)
     for i, x in enumerate(X):
         dist = cds.distances[i]
-        forms, bracket, union = bound_forms_at(net.dim, dist, radius, dps=dps, n_decision=n_dec, stop_vacuous=True)
+        forms, bracket, union = all_forms[i]
         vacuous, positive = forms["paper"] >= 1, bracket > 0
         flagged = bool(vacuous or positive)
         reason = "+".join(w for w, on in (("vacuous", vacuous), ("bracket", positive)) if on)

@@ -33,7 +33,7 @@ from . import cap_certified as kernels
 from . import validate
 from .contexts import isolated
 
-__all__ = ["cap", "log_cap", "cap_method", "Enclosure", "ConvergenceError"]
+__all__ = ["cap", "cap_and_enclosure", "cap_floats", "log_cap", "cap_method", "Enclosure", "ConvergenceError"]
 
 MODELS = ("sphere", "ball")
 MAX_ATTEMPTS = 8
@@ -244,22 +244,62 @@ def cap(d, t, *, model="sphere", dps=30, certified=False, maxprec=None):
     >>> cap(10, 1)
     mpf('0.0')
     """
+    value, enclosure = _cap_parts(d, t, model, dps, maxprec)
+    return enclosure if certified else value
+
+
+@isolated
+def cap_and_enclosure(d, t, *, model="sphere", dps=30, maxprec=None):
+    """``(cap(d, t, dps=dps), cap(d, t, dps=dps, certified=True))`` from one evaluation: the same
+    two values, bit for bit, for the price of one (the rounded midpoint and the ball it came from)."""
+    return _cap_parts(d, t, model, dps, maxprec)
+
+
+@isolated
+def cap_floats(d, ts, *, dps=30):
+    """``[cap_and_enclosure(d, t, dps=dps) for t in ts]`` for float heights ``t`` (sphere model):
+    the same pairs, bit for bit, with ``d`` and ``dps`` checked once and the parsing of each float
+    (exact: a float is its own binary value) done directly.  For the many caps of one union sum."""
+    d = validate.dimension(d, "d")
+    dps = validate.dps(dps)
+    bits = _target_bits(dps)
+    maxprec = 64 * (bits + d.bit_length()) + 20000
+    out = []
+    for t in ts:
+        t = float(t)
+        if not (0 < abs(t) < 1) or d <= 3:
+            out.append(_cap_parts(d, t, "sphere", dps, None))
+            continue
+        validate.warn_float(t, "t", dps)
+        with mpmath.workprec(64):
+            tv = mpmath.mpf(t)
+        args = _Args(d, tv, None, None, bits, maxprec)
+        negative = t < 0
+
+        def finish(core, negative=negative):
+            return 1 - core if negative else core
+
+        (lo, mid, hi), plan = _certify(args, finish, "cap")
+        out.append((_round(mid, bits), Enclosure(max(lo, mpmath.mpf(0)), min(hi, mpmath.mpf(1)),
+                                                 kernels.METHOD_NAMES[plan.method])))
+    return out
+
+
+def _cap_parts(d, t, model, dps, maxprec):
     args = _parse(d, t, model, dps, maxprec)
     exact = _exact_case(args)
     if exact is not None:
         value = mpmath.mpf(exact.numerator) / exact.denominator if exact.denominator == 2 \
             else mpmath.mpf(exact.numerator)
-        return Enclosure(value, value, "exact") if certified else value
+        return value, Enclosure(value, value, "exact")
     negative = args.t < 0
 
     def finish(core):
         return 1 - core if negative else core
 
     (lo, mid, hi), plan = _certify(args, finish, "cap")
-    if certified:
-        return Enclosure(max(lo, mpmath.mpf(0)), min(hi, mpmath.mpf(1)),
-                         kernels.METHOD_NAMES[plan.method])
-    return _round(mid, args.bits)
+    return _round(mid, args.bits), Enclosure(max(lo, mpmath.mpf(0)), min(hi, mpmath.mpf(1)),
+                                             kernels.METHOD_NAMES[plan.method])
 
 
 @isolated

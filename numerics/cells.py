@@ -187,20 +187,29 @@ class CellDistances:
 
     When computed for a ``radius`` (``cell_distances(..., radius=r)``), ``exact`` marks the entries
     computed exactly; every other entry is a certified lower bound on its distance that is ``>= r``
-    and ``>= a(x)``.  Then ``a`` is exact, and every quantity that depends on the distances only
+    and ``>= a(x)`` -- except on the inputs marked ``stopped`` (``stop_vacuous=True``: their bound
+    at ``r`` was certified vacuous early), where the other entries are only certified lower bounds
+    and ``a`` is an upper bound on ``a(x)``.  For the other inputs ``a`` is exact, and every
+    quantity that depends on the distances only
     through ``min(a_j / s, 1)`` for ``s <= r`` (the cap terms ``C_d(a_j / s)``, which vanish from
     ``t = 1`` on, and the four forms of the bound) is the same as from the exact distances.
     """
 
-    def __init__(self, distances, labels, decision_classes, n_hidden, *, radius=None, exact=None):
+    def __init__(self, distances, labels, decision_classes, n_hidden, *, radius=None, exact=None, stopped=None):
         self.distances, self.labels = distances, labels
         self.decision_classes, self.n_hidden = decision_classes, n_hidden
         self.radius = radius
         self.exact = np.ones(distances.shape, dtype=bool) if exact is None else exact
+        self.stopped = np.zeros(distances.shape[0], dtype=bool) if stopped is None else stopped
 
     @property
     def a(self):
-        return self.distances.min(axis=1)
+        """``a(x)`` per input: exact, except for ``stopped`` inputs, where it is the smallest exact
+        distance found, an upper bound on ``a(x)``."""
+        if not self.stopped.any():
+            return self.distances.min(axis=1)
+        return np.where(self.stopped, np.where(self.exact, self.distances, np.inf).min(axis=1),
+                        self.distances.min(axis=1))
 
     @property
     def hidden(self):
@@ -214,15 +223,23 @@ class CellDistances:
 def _first_basis(net):
     """Rows spanning the directions the first layer sees: ``T`` with ``W_0 = T^T Q^T`` when the
     first layer is a matrix with fewer rows than columns (norms are those of the full gradients,
-    since ``Q`` is an isometry), else the first layer applied to the identity."""
+    since ``Q`` is an isometry), else the first layer applied to the identity.  Computed once per
+    network and kept (read-only) while the network lives: networks are not modified in place."""
     m0 = net.maps[0]
-    if hasattr(m0, "W") and m0.out_size < m0.in_size:
+    key = m0.W if hasattr(m0, "W") else None
+    got = _BASIS.get(net)
+    if got is not None and got[0] is key:
+        return got[1]
+    if key is not None and m0.out_size < m0.in_size:
         _, T = np.linalg.qr(m0.W.T)                  # W^T = Q T
-        return T                                     # (rank x N_1): column i is unit i's gradient in Q-coordinates
-    return m0.linear(np.eye(m0.in_size))
+    else:                                            # (rank x N_1): column i is unit i's gradient in Q-coordinates
+        T = m0.linear(np.eye(m0.in_size))
+    T.setflags(write=False)
+    _BASIS[net] = (key, T)
+    return T
 
 
-def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
+def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_vacuous=False):
     """Every face distance for a batch ``X`` (batch x coords) in one pass of batched matrix
     products (float64): forward-mode Jacobians of every layer in the directions the first layer
     sees (its rank for a matrix layer, the input basis for an implicit one), row norms, and the
@@ -231,23 +248,39 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1):
     ``radius=r`` (networks of matrix layers): only the faces that may lie within ``r`` of ``x``, and
     those needed to make ``a(x)`` exact, get their exact distance; see :func:`_radius_distances`
     and :class:`CellDistances` (``exact``).  Inputs with more than ``dense_fraction`` of their faces
-    in that set take the full pass."""
+    in that set take the full pass.
+
+    ``stop_vacuous=True`` (with ``radius``): an input stops as soon as the exact hidden distances
+    found so far certify that its bound at ``r`` is vacuous -- ``sum_j C_d(a_j/r) >= 1`` and
+    ``n C_d(a_ub/r) >= 1`` by the closed-form lower bounds of
+    :func:`relucap.numerics.union.vacuous_rows`, where ``a_ub`` is the smallest exact distance so
+    far, an upper bound on ``a(x)`` (all four forms decrease in ``a``, so they are all >= 1).  Its
+    remaining distances are then left as certified lower bounds (possibly below ``r`` and below
+    ``a(x)``), ``stopped`` marks it, and its ``a`` is only that upper bound ``a_ub``.  Inputs are
+    tested after the first layer (exact for free) and after each layer of the full pass or the
+    first round of back-propagation.  :func:`relucap.numerics.audit.bound_forms_batch` reports
+    such an input's forms by their certified lower bounds (``union.stopped``)."""
+    if stop_vacuous and radius is None:
+        raise ValueError("stop_vacuous needs a radius (the bound it certifies vacuous is the one at that radius)")
     if radius is not None:
         r = float(radius)
         if not (np.isfinite(r) and r > 0):
             raise ValueError(f"radius must be a finite number > 0, got {radius!r}")
         if not net.implicit:
-            return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction)
+            return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction,
+                                     stop_vacuous=bool(stop_vacuous))
     return _full_distances(net, X, chunk=chunk)
 
 
 # Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
 # correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
 _NORM_MARGIN = 1e-9
+_PROBE = 48                                 # faces per input tried exactly before a full pass (stop_vacuous)
 _SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms
+_BASIS = weakref.WeakKeyDictionary()        # network -> (its first layer's matrix, _first_basis)
 
 
-def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
+def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous=False):
     """Distances exact where they matter at radius ``r``, certified lower bounds elsewhere.
 
     The gradient of a layer-``l`` unit ``j`` (``l >= 1``) is ``(w_j * m_(l-1))^T J_(l-1)`` with
@@ -264,10 +297,14 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
     maps = net.maps
     L = net.depth
     Ws = [mp.W for mp in maps]
-    P = _SPECTRAL.get(net)
-    if P is None:
-        sv = [np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]
-        P = _SPECTRAL[net] = np.cumprod(np.array(sv) * (1 + _NORM_MARGIN))   # P[l] >= ||D_l J_l||_2
+    norms = _SPECTRAL.get(net)
+    if norms is None:
+        sig = np.array([np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]) * (1 + _NORM_MARGIN)
+        # || |W| ||_2 <= sqrt(||W||_1 ||W||_inf) (only the rounding-error term uses it: no SVD needed)
+        sig_abs = np.array([0.0] + [np.sqrt(np.abs(W).sum(axis=0).max() * np.abs(W).sum(axis=1).max())
+                                    for W in Ws[1:]]) * (1 + _NORM_MARGIN)
+        norms = _SPECTRAL[net] = (sig, sig_abs, np.cumprod(sig))   # P[l] >= ||D_l J_l||_2
+    P = norms[2]
     n_units, n_h, k = net.n_units, sum(net.widths), net.n_outputs
     n_dec = n_units - n_h
     B = X.shape[0]
@@ -308,52 +345,130 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1):
     exact[:, :n_h] |= ~np.isfinite(out[:, :n_h])
     starts = np.cumsum((0,) + net.widths)
     layer_of = np.concatenate([np.full(w, l) for l, w in enumerate(net.widths)] + [np.full(n_dec, L)])
-    need = ~exact & (out < r)
+    stopped = np.zeros(B, dtype=bool)
+    if stop_vacuous:
+        from .union import vacuous_rows
+
+        def stop(D, E):            # exact hidden distances of some rows -> rows certified vacuous
+            return vacuous_rows(net.dim, n_units, np.where(E, D, np.inf) / r)
+
+        stopped = stop(out[:, :n_h], exact[:, :n_h])
+        # Before the full pass: the _PROBE faces of layers 1-2, then of the deeper hidden layers,
+        # with the smallest lower bounds, exactly (a few small products each), and the test again.
+        for l_from, l_to in ((1, min(3, L)), (3, L)):
+            rows_p = np.flatnonzero(~stopped & ((~exact & (out < r)).sum(axis=1) > dense_fraction * n_units))
+            if not len(rows_p) or l_from >= l_to:
+                continue
+            lo_col, hi_col = starts[l_from], starts[l_to]
+            sub = np.where(exact[rows_p, lo_col:hi_col], np.inf, out[rows_p, lo_col:hi_col])
+            kk = min(_PROBE, sub.shape[1])
+            pick = np.argpartition(sub, kk - 1, axis=1)[:, :kk]
+            bi = np.repeat(rows_p, kk)
+            ui = pick.reshape(-1) + lo_col
+            ok = np.isfinite(sub[np.repeat(np.arange(len(rows_p)), kk), pick.reshape(-1)]) & (out[bi, ui] < r)
+            bi, ui = bi[ok], ui[ok]
+            if len(bi):
+                vals, ex = _backprop_distances(bi, ui, np.full(len(bi), np.inf), layer_of, starts, Ws, masks, T, zs,
+                                               rows, g, L, n_h, norms)
+                out[bi, ui], exact[bi, ui] = vals, True
+                stopped[rows_p] = stop(out[rows_p, :n_h], exact[rows_p, :n_h])
+    else:
+        stop = None
+    need = ~exact & (out < r) & ~stopped[:, None]
     dense = need.sum(axis=1) > dense_fraction * n_units
     if dense.any():
-        full = _full_distances(net, X[dense], chunk=chunk)
-        out[dense], exact[dense] = full.distances, True
-    light = ~dense[:, None]
+        full, done, halted, _, _ = _full_pass(net, X[dense], chunk=chunk, stop=stop)
+        out[dense] = np.where(done, full, out[dense])
+        exact[dense] |= done                     # probed faces the pass did not reach stay exact
+        stopped[dense] = halted
+    light = ~(dense | stopped)[:, None]
     todo = need & light
+    thr = np.full(B, r)
+    first = True
     while True:
         if todo.any():
             bi, ui = np.nonzero(todo)
-            out[bi, ui] = _backprop_distances(bi, ui, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h)
-            exact[bi, ui] = True
+            vals, ex = _backprop_distances(bi, ui, thr[bi], layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms)
+            out[bi, ui] = np.where(ex, vals, np.maximum(out[bi, ui], vals))
+            exact[bi, ui] = ex
+        if first and stop is not None:
+            rows_l = np.flatnonzero(light[:, 0])
+            halted = stop(out[rows_l, :n_h], exact[rows_l, :n_h])
+            stopped[rows_l[halted]] = True
+            light[rows_l[halted]] = False
+        first = False
         a = np.where(exact, out, np.inf).min(axis=1)
         todo = ~exact & (out <= a[:, None]) & light      # faces that could still be nearer than a
         if not todo.any():
             break
-    return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact)
+        thr = a
+    return CellDistances(out, labels, dec_classes, n_h, radius=r, exact=exact, stopped=stopped)
 
 
-def _backprop_distances(owner, unit, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h):
-    """Exact distances of the faces ``unit`` (flat indices, none in layer 0) of the inputs ``owner``:
-    each face's row is carried down to the first layer's units (``v -> (v W_l) * m_(l-1)``, all
-    faces of all inputs in one product per layer) and multiplied by ``T``."""
+def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, rows, g, L, n_h, norms):
+    """Distances of the faces ``unit`` (flat indices, none in layer 0) of the inputs ``owner``:
+    ``(values, exact)``.  Each face's row is carried down to the first layer's units
+    (``v -> (v W_l) * m_(l-1)``, all faces of all inputs in one product per layer) and multiplied
+    by ``T``: ``values`` is then its exact distance (``exact`` set).
+
+    After each product the row ``v`` (over the units of layer ``l - 1``) bounds the face's gradient
+    norm by ``(||v|| + e) * P[l-1]``, with ``e`` a bound on the rounding error of ``v`` carried
+    along (``e <- e ||W_l||_2 + gamma_n ||v_prev|| || |W_l| ||_2``, ``gamma_n = n u / (1 - n u)``
+    the error bound of a float64 dot product of length ``n``): once the lower bound ``|z_j|`` over
+    that is above the face's threshold ``thr``, the face stops there and ``values`` is that
+    certified lower bound (``exact`` unset)."""
+    sig, sig_abs, P = norms
+    u = 2.0 ** -53
+    pad = 1 + _NORM_MARGIN
+    values = np.empty(len(unit))
+    exact = np.zeros(len(unit), dtype=bool)
     lay = layer_of[unit]
     sel = np.flatnonzero(lay == L)
     V = rows[owner[sel], unit[sel] - n_h] * masks[L - 1][owner[sel]]     # coefficients over z_(L-1)
-    vown, ids, vals = owner[sel], [sel], [g[owner[sel], unit[sel] - n_h]]
+    ids, vals = sel, np.abs(g[owner[sel], unit[sel] - n_h])
+    err = u * np.sqrt(np.einsum("ij,ij->i", V, V))                      # the rows' own subtraction
     for l in range(L - 1, 0, -1):
-        V = (V @ Ws[l]) * masks[l - 1][vown]                             # over z_(l-1)
+        if len(ids):
+            n = Ws[l].shape[0]
+            gamma = n * u / (1 - n * u)
+            err = err * sig[l] + gamma * np.sqrt(np.einsum("ij,ij->i", V, V)) * pad * sig_abs[l]
+            V = (V @ Ws[l]) * masks[l - 1][owner[ids]]                   # over z_(l-1)
+            bound = (np.sqrt(np.einsum("ij,ij->i", V, V)) * pad + err) * P[l - 1] * pad
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lo = np.where(bound > 0, vals / np.where(bound > 0, bound, 1), np.inf)
+            drop = lo > thr[ids]
+            if drop.any():
+                values[ids[drop]] = lo[drop]
+                keep = ~drop
+                V, ids, vals, err = V[keep], ids[keep], vals[keep], err[keep]
+        else:
+            V = np.empty((0, Ws[l].shape[1]))
         sel = np.flatnonzero(lay == l)
         if sel.size:
             V = np.vstack([V, Ws[l][unit[sel] - starts[l]] * masks[l - 1][owner[sel]]])
-            vown = np.concatenate([vown, owner[sel]])
-            ids.append(sel)
-            vals.append(zs[l][owner[sel], unit[sel] - starts[l]])
+            ids = np.concatenate([ids, sel])
+            vals = np.concatenate([vals, np.abs(zs[l][owner[sel], unit[sel] - starts[l]])])
+            err = np.concatenate([err, np.zeros(sel.size)])                # copied weights: exact
     G = V @ T.T
-    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
-    vals = np.abs(np.concatenate(vals))
-    res = np.empty(len(unit))
+    gn = np.sqrt(np.einsum("ij,ij->i", G, G))
     with np.errstate(divide="ignore", invalid="ignore"):
-        res[np.concatenate(ids)] = np.where(norms > 0, vals / np.where(norms > 0, norms, 1), np.inf)
-    return res
+        values[ids] = np.where(gn > 0, vals / np.where(gn > 0, gn, 1), np.inf)
+    exact[ids] = True
+    return values, exact
 
 
 def _full_distances(net, X, *, chunk=None):
     """The full batched pass of :func:`cell_distances`."""
+    out, _, _, labels, dec_classes = _full_pass(net, X, chunk=chunk)
+    return CellDistances(out, labels, dec_classes, sum(net.widths))
+
+
+def _full_pass(net, X, *, chunk=None, stop=None):
+    """``(distances, done, stopped, labels, decision_classes)``: the full batched pass.  With
+    ``stop`` (a function of the exact hidden distances computed so far for some inputs and their
+    ``done`` mask, returning the inputs to stop), the inputs it returns after a layer leave the
+    pass there: their ``done`` entries are the layers computed, ``stopped`` marks them, and their
+    other entries and labels are left unset for the caller."""
     X = np.atleast_2d(net._inputs(X))
     T = _first_basis(net)
     m = T.shape[0]
@@ -362,16 +477,19 @@ def _full_distances(net, X, *, chunk=None):
         chunk = max(1, int(2e7 // max(1, m * widest)))
     k = net.n_outputs
     n_h = sum(net.widths)
-    out = np.empty((X.shape[0], net.n_units))
-    labels = np.empty(X.shape[0], dtype=int)
-    dec_classes = np.empty((X.shape[0], k - 1 if k > 1 else 0), dtype=int)
+    N = X.shape[0]
+    out = np.empty((N, net.n_units))
+    done = np.zeros((N, net.n_units), dtype=bool)
+    stopped = np.zeros(N, dtype=bool)
+    labels = np.zeros(N, dtype=int)
+    dec_classes = np.zeros((N, k - 1 if k > 1 else 0), dtype=int)
     norms0 = np.sqrt(np.einsum("mn,mn->n", T, T))
-    for s in range(0, X.shape[0], chunk):
-        Xb = X[s:s + chunk]
-        B = Xb.shape[0]
-        h = Xb
+    for s in range(0, N, chunk):
+        idx = np.arange(s, min(s + chunk, N))
+        h = X[idx]
         col = 0
         for l, mp in enumerate(net.maps):
+            B = len(idx)
             z = mp(h)
             if l == 0:
                 Jt = None
@@ -383,26 +501,40 @@ def _full_distances(net, X, *, chunk=None):
                 active = z > 0
                 norms = np.broadcast_to(norms0, z.shape) if l == 0 else np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    out[s:s + B, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                    out[idx, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                done[idx, col:col + z.shape[1]] = True
                 col += z.shape[1]
                 h = np.maximum(z, 0.0)
+                if stop is not None:
+                    halt = stop(out[idx, :n_h], done[idx, :n_h])
+                    if halt.any():
+                        stopped[idx[halt]] = True
+                        keep = ~halt
+                        idx, z, h, active = idx[keep], z[keep], h[keep], active[keep]
+                        Jt = None if Jt is None else Jt[keep]
+                        if not len(idx):
+                            break
+        if not len(idx):
+            continue
+        B = len(idx)
         if k == 1:
             g, G = z[:, 0], Jt[:, :, 0]
-            labels[s:s + B] = (g >= 0).astype(int)
+            labels[idx] = (g >= 0).astype(int)
             norms = np.linalg.norm(G, axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[s:s + B, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+                out[idx, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+            done[idx, n_h] = True
             continue
         c = np.argmax(z, axis=1)
-        labels[s:s + B] = c
+        labels[idx] = c
         others = np.array([[j for j in range(k) if j != ci] for ci in c])
-        dec_classes[s:s + B] = others
+        dec_classes[idx] = others
         rows = np.arange(B)[:, None]
         g = z[rows[:, 0], c][:, None] - z[rows, others]                          # (B, k-1)
         Gc = Jt[rows[:, 0], :, c]                                                # (B, m)
         Gd = Gc[:, :, None] - np.take_along_axis(Jt, others[:, None, :], axis=2)  # (B, m, k-1)
         norms = np.sqrt(np.einsum("bmj,bmj->bj", Gd, Gd))
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[s:s + B, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
-    return CellDistances(out, labels, dec_classes, n_h)
-
+            out[idx, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+        done[idx, n_h:] = True
+    return out, done, stopped, labels, dec_classes
