@@ -174,11 +174,25 @@ def hypotheses(text: str) -> tuple:
 THEOREMS: dict[str, Theorem] = {}
 
 
+_ORIGIN: dict = {}     # id -> the namespace (module globals) whose execution registered it
+
+
 def register(thm: Theorem) -> Theorem:
-    """Add a theorem to the registry; ids are unique."""
-    if thm.id in THEOREMS:
+    """Add a theorem to the registry; ids are unique.
+
+    A module that registers theorems can be executed again: when its first import was interrupted
+    (a KeyboardInterrupt, a time-out), Python drops the half-made module and the next import runs
+    it anew.  Its theorems then replace those of the earlier, abandoned execution; the same id
+    twice within one execution is an error."""
+    import sys
+
+    caller = sys._getframe(1).f_globals
+    if thm.id in THEOREMS and _ORIGIN.get(thm.id) is caller:
         raise ValueError(f"theorem id {thm.id!r} is already registered")
+    if thm.id in THEOREMS and caller.get("__name__") != _ORIGIN[thm.id].get("__name__"):
+        raise ValueError(f"theorem id {thm.id!r} is already registered by {_ORIGIN[thm.id].get('__name__')}")
     THEOREMS[thm.id] = thm
+    _ORIGIN[thm.id] = caller
     return thm
 
 
