@@ -196,8 +196,8 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
             else:
                 log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) - log_beta
                 forms["tail"] = n * mpmath.exp(log_tail)
+            seg = slice(ptr[i], ptr[i + 1])
             if stopped is not None and stopped[i]:
-                seg = slice(ptr[i], ptr[i + 1])
                 out.append(_stopped_row(TS[i], exact[i], n, int(n_fin[i]), forms, dps, n_decision, i,
                                         lj[seg], l_low[seg], l_up[seg]))
                 continue
@@ -205,7 +205,6 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
                 forms["cap"] = forms["union"] = zero
                 out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
                 continue
-            seg = slice(ptr[i], ptr[i + 1])
             out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous,
                                  lj[seg], l_low[seg], l_up[seg]))
     return out

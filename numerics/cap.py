@@ -273,15 +273,7 @@ def cap_floats(d, ts, *, dps=30):
         validate.warn_float(t, "t", dps)
         with mpmath.workprec(64):
             tv = mpmath.mpf(t)
-        args = _Args(d, tv, None, None, bits, maxprec)
-        negative = t < 0
-
-        def finish(core, negative=negative):
-            return 1 - core if negative else core
-
-        (lo, mid, hi), plan = _certify(args, finish, "cap")
-        out.append((_round(mid, bits), Enclosure(max(lo, mpmath.mpf(0)), min(hi, mpmath.mpf(1)),
-                                                 kernels.METHOD_NAMES[plan.method])))
+        out.append(_certified_parts(_Args(d, tv, None, None, bits, maxprec)))
     return out
 
 
@@ -292,6 +284,11 @@ def _cap_parts(d, t, model, dps, maxprec):
         value = mpmath.mpf(exact.numerator) / exact.denominator if exact.denominator == 2 \
             else mpmath.mpf(exact.numerator)
         return value, Enclosure(value, value, "exact")
+    return _certified_parts(args)
+
+
+def _certified_parts(args):
+    """``(rounded value, enclosure)`` of a cap with no exact case, from parsed arguments."""
     negative = args.t < 0
 
     def finish(core):

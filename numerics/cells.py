@@ -87,8 +87,8 @@ class Cell:
         self._n_dec = n_dec
         norms = np.linalg.norm(self.gradients, axis=1)
         self.norms = norms
+        self.distances = _face_distance(self.values, norms)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.distances = np.where(norms > 0, np.abs(self.values) / np.where(norms > 0, norms, 1), np.inf)
             sign = np.where(self._inside, -1.0, 1.0)      # moving along sign * G leaves the cell
             self.normals = np.where(norms[:, None] > 0, sign[:, None] * self.gradients / np.where(norms > 0, norms, 1)[:, None], 0.0)
 
@@ -220,6 +220,14 @@ class CellDistances:
         return self.distances[:, self.n_hidden:]
 
 
+def _face_distance(value, norm):
+    """``|value| / norm``, the distance to a face of pre-activation ``value`` and gradient norm
+    ``norm`` (or a certified lower bound, for an upper bound on the norm); ``inf`` where the norm is
+    0 (a zero gradient: the face is never crossed)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norm > 0, np.abs(value) / np.where(norm > 0, norm, 1), np.inf)
+
+
 def _first_basis(net):
     """Rows spanning the directions the first layer sees: ``T`` with ``W_0 = T^T Q^T`` when the
     first layer is a matrix with fewer rows than columns (norms are those of the full gradients,
@@ -317,15 +325,13 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous
     out = np.empty((B, n_units))
     exact = np.zeros((B, n_units), dtype=bool)
     norms0 = np.linalg.norm(T, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[:, :net.widths[0]] = np.where(norms0 > 0, np.abs(zs[0]) / np.where(norms0 > 0, norms0, 1), np.inf)
+    out[:, :net.widths[0]] = _face_distance(zs[0], norms0)
     exact[:, :net.widths[0]] = True
     col = net.widths[0]
     pad = 1 + _NORM_MARGIN
     for l in range(1, L):
         U = np.sqrt(masks[l - 1] @ (Ws[l] ** 2).T) * P[l - 1] * pad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[:, col:col + zs[l].shape[1]] = np.where(U > 0, np.abs(zs[l]) / np.where(U > 0, U, 1), np.inf)
+        out[:, col:col + zs[l].shape[1]] = _face_distance(zs[l], U)
         col += zs[l].shape[1]
     zl = zs[-1]
     if k == 1:
@@ -339,8 +345,7 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous
         g = zl[np.arange(B), labels][:, None] - np.take_along_axis(zl, dec_classes, axis=1)
         rows = Ws[-1][labels][:, None, :] - Ws[-1][dec_classes]                   # (B, k-1, N_L)
     U = np.sqrt(np.einsum("bjn,bjn->bj", rows * masks[-1][:, None, :], rows)) * P[L - 1] * pad
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[:, n_h:] = np.where(U > 0, np.abs(g) / np.where(U > 0, U, 1), np.inf)
+    out[:, n_h:] = _face_distance(g, U)
     exact[:, n_h:] |= U == 0                                 # zero row: zero gradient, distance inf
     exact[:, :n_h] |= ~np.isfinite(out[:, :n_h])
     starts = np.cumsum((0,) + net.widths)
@@ -434,8 +439,7 @@ def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, ro
             err = err * sig[l] + gamma * np.sqrt(np.einsum("ij,ij->i", V, V)) * pad * sig_abs[l]
             V = (V @ Ws[l]) * masks[l - 1][owner[ids]]                   # over z_(l-1)
             bound = (np.sqrt(np.einsum("ij,ij->i", V, V)) * pad + err) * P[l - 1] * pad
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lo = np.where(bound > 0, vals / np.where(bound > 0, bound, 1), np.inf)
+            lo = _face_distance(vals, bound)
             drop = lo > thr[ids]
             if drop.any():
                 values[ids[drop]] = lo[drop]
@@ -451,8 +455,7 @@ def _backprop_distances(owner, unit, thr, layer_of, starts, Ws, masks, T, zs, ro
             err = np.concatenate([err, np.zeros(sel.size)])                # copied weights: exact
     G = V @ T.T
     gn = np.sqrt(np.einsum("ij,ij->i", G, G))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values[ids] = np.where(gn > 0, vals / np.where(gn > 0, gn, 1), np.inf)
+    values[ids] = _face_distance(vals, gn)
     exact[ids] = True
     return values, exact
 
@@ -500,8 +503,7 @@ def _full_pass(net, X, *, chunk=None, stop=None):
             if l < net.depth:
                 active = z > 0
                 norms = np.broadcast_to(norms0, z.shape) if l == 0 else np.sqrt(np.einsum("bmn,bmn->bn", Jt, Jt))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    out[idx, col:col + z.shape[1]] = np.where(norms > 0, np.abs(z) / np.where(norms > 0, norms, 1), np.inf)
+                out[idx, col:col + z.shape[1]] = _face_distance(z, norms)
                 done[idx, col:col + z.shape[1]] = True
                 col += z.shape[1]
                 h = np.maximum(z, 0.0)
@@ -521,8 +523,7 @@ def _full_pass(net, X, *, chunk=None, stop=None):
             g, G = z[:, 0], Jt[:, :, 0]
             labels[idx] = (g >= 0).astype(int)
             norms = np.linalg.norm(G, axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[idx, n_h] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+            out[idx, n_h] = _face_distance(g, norms)
             done[idx, n_h] = True
             continue
         c = np.argmax(z, axis=1)
@@ -534,7 +535,6 @@ def _full_pass(net, X, *, chunk=None, stop=None):
         Gc = Jt[rows[:, 0], :, c]                                                # (B, m)
         Gd = Gc[:, :, None] - np.take_along_axis(Jt, others[:, None, :], axis=2)  # (B, m, k-1)
         norms = np.sqrt(np.einsum("bmj,bmj->bj", Gd, Gd))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[idx, n_h:] = np.where(norms > 0, np.abs(g) / np.where(norms > 0, norms, 1), np.inf)
+        out[idx, n_h:] = _face_distance(g, norms)
         done[idx, n_h:] = True
     return out, done, stopped, labels, dec_classes

@@ -689,6 +689,16 @@ def _scaled_sdp(net, p, res):
                    "status": res.get("status"), "gap": res.get("gap")}
 
 
+def _tighten(p, lower, upper, part):
+    """``(lower, upper)`` with the partial bracket ``part`` of a stopped exact search taken in
+    where it is tighter."""
+    if part.lower > lower.value:
+        lower = LipschitzResult(part.lower, "lower", p, part.lower_method, part.witness, {})
+    if part.upper < upper.value:
+        upper = LipschitzResult(part.upper, "upper", p, part.upper_method, None, {})
+    return lower, upper
+
+
 def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", solver="auto",
                       max_cells=200000, rng=None, **lower_options):
     """``lower <= Lip_p(net) <= upper`` within ``time_limit`` seconds, with the method of each.
@@ -758,10 +768,7 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
     details = {"bounds": bounds, "seconds": timings, "sdp": sdp_info, "lower_details": lower.details}
     status = "bracket"
     if first is not None:
-        if first.lower > lower.value:
-            lower = LipschitzResult(first.lower, "lower", p, first.lower_method, first.witness, {})
-        if first.upper < upper.value:
-            upper = LipschitzResult(first.upper, "upper", p, first.upper_method, None, {})
+        lower, upper = _tighten(p, lower, upper, first)
         status = first.status
     if exact and time.perf_counter() < deadline and upper.value > lower.value * (1 + 1e-12):
         t = time.perf_counter()
@@ -770,12 +777,8 @@ def lipschitz_bracket(net, *, p=2, time_limit=60.0, sdp="auto", exact="auto", so
             res = lipschitz_exact(net, p=p, solver=solver, max_cells=max_cells, time_limit=left,
                                   rng=0 if rng is None else rng)
         except LipschitzTimeout as exc:
-            part = exc.bracket
-            if part.lower > lower.value:
-                lower = LipschitzResult(part.lower, "lower", p, part.lower_method, part.witness, {})
-            if part.upper < upper.value:
-                upper = LipschitzResult(part.upper, "upper", p, part.upper_method, None, {})
-            status = part.status
+            lower, upper = _tighten(p, lower, upper, exc.bracket)
+            status = exc.bracket.status
         else:
             timings["exact"] = time.perf_counter() - t
             return _bracket_from(p, None, None, res, "exact", details)
