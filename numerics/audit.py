@@ -34,19 +34,21 @@ ratio bound / estimate.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
+from flint import arb, ctx
 
 from .attacks import minimum_adversarial
 from . import validate
-from .cap import cap_floats
+from .cap import ConvergenceError, _to_mpf, cap_floats
 from .cells import cell_distances
 from .network import as_generator
-from .union import UnionSum, _log_sum_down, _log_sum_up, _mp_exp, sorted_log_bounds, sum_from_bounds
+from .union import UnionSum, _mp_exp, segment_log_sums, sorted_log_bounds, sums_from_bounds
 
 __all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "bound_forms_batch", "gap_at", "load_data", "COUNT_KEYS"]
 
@@ -105,17 +107,41 @@ class AuditResult:
         return c
 
 
-_LOG_BETA = {}      # (d, dps) -> log B((d-1)/2, 1/2) at dps + 10 digits, the tail form's constant
+@functools.lru_cache(maxsize=64)
+def _log_beta(d, prec):
+    """``log B((d-1)/2, 1/2)`` as an arb ball at ``prec`` bits, the tail form's constant."""
+    with ctx.workprec(prec):
+        return (arb(d - 1) / 2).lgamma() + arb(0.5).lgamma() - (arb(d) / 2).lgamma()
 
 
-def _log_beta(d, dps):
-    """``log B((d-1)/2, 1/2)`` as the tail form uses it (computed once per ``(d, dps)``; call
-    inside ``workdps(dps + 10)``)."""
-    v = _LOG_BETA.get((d, dps))
-    if v is None:
-        v = mpmath.loggamma(mpmath.mpf(d - 1) / 2) + mpmath.loggamma(0.5) - mpmath.loggamma(mpmath.mpf(d) / 2)
-        _LOG_BETA[(d, dps)] = v
-    return v
+def _closed_forms(d, n, dmin, rr, dps):
+    """``(paper, tail)`` at ``t = dmin / rr`` (floats, ``dmin`` finite): ``n exp(-d t^2/2)`` and
+    ``n (1-t^2)^((d-1)/2) / (t (d-1) B)`` (0 for ``t >= 1``, inf for ``t = 0``), as mpf at the
+    current mpmath precision.  Evaluated as arb balls, the precision raised until each ball
+    certifies ``dps + 3`` digits (at large ``d`` the exponent ``d t^2/2`` costs its own bits), and
+    the midpoints returned: about ten C-level operations instead of mpmath's Python ones."""
+    need = int((dps + 3) * 3.33) + 2
+    prec = need + 24
+    for _ in range(8):
+        with ctx.workprec(prec):
+            t = arb(dmin) / rr
+            t2 = t * t
+            paper = n * (-(d * t2) / 2).exp()
+            tail = None
+            if dmin < rr and dmin > 0:
+                log_tail = (arb(d - 1) / 2) * (-t2).log1p() - (t * (d - 1)).log() - _log_beta(d, prec)
+                tail = n * log_tail.exp()
+            got = min(b.rel_accuracy_bits() if b.is_finite() else -1 for b in (paper, tail) if b is not None)
+            if got >= need:
+                paper, tail = (_to_mpf(b.mid()) if b is not None else None for b in (paper, tail))
+                break
+        prec += max(32, need - max(got, 0) + 16)
+    else:
+        raise ConvergenceError(f"the closed forms at d={d}, t={dmin / rr!r} did not reach {need} bits "
+                               f"at {prec} bits of working precision")
+    if tail is None:
+        tail = mpmath.inf if dmin == 0 else mpmath.mpf(0)
+    return +paper, +tail
 
 
 def bound_forms_at(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=False):
@@ -172,7 +198,6 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
     out = []
     with mpmath.workdps(dps + 10):
         rr = float(validate.positive(r, "r"))
-        log_beta = _log_beta(d, dps)
         TS = D / rr
         n = D.shape[1]
         if stopped is not None and stopped.any():
@@ -187,72 +212,116 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
         li, lj = np.nonzero(TS < 1)
         l_low, l_up = sorted_log_bounds(d, TS[li, lj])
         ptr = np.searchsorted(li, np.arange(D.shape[0] + 1))
+        if stopped is not None and stopped.any():
+            stopped_logs = _stopped_log_sums(D.shape[0], n - n_decision, li, lj, exact, l_low, l_up)
         for i in range(D.shape[0]):
             dmin, tmin = float(dmins[i]), float(tmins[i])
-            t = mpmath.mpf(dmin) / mpmath.mpf(rr) if math.isfinite(dmin) else mpmath.inf
-            forms = {"paper": n * mpmath.exp(-d * t**2 / 2) if t != mpmath.inf else zero}
-            if t >= 1:
-                forms["tail"] = zero
+            if math.isfinite(dmin):
+                paper, tail = _closed_forms(d, n, dmin, rr, dps)
+                forms = {"paper": paper, "tail": tail}
             else:
-                log_tail = ((d - 1) / mpmath.mpf(2)) * mpmath.log1p(-t**2) - mpmath.log(t * (d - 1)) - log_beta
-                forms["tail"] = n * mpmath.exp(log_tail)
-            seg = slice(ptr[i], ptr[i + 1])
+                forms = {"paper": zero, "tail": zero}
             if stopped is not None and stopped[i]:
-                out.append(_stopped_row(TS[i], exact[i], n, int(n_fin[i]), forms, dps, n_decision, i,
-                                        lj[seg], l_low[seg], l_up[seg]))
-                continue
-            if not tmin < 1:          # no face within r: nothing to sum, no cap to evaluate
+                out.append(_stopped_row(n, int(n_fin[i]), int(ptr[i + 1] - ptr[i]), forms, dps, i,
+                                        [v[i] for v in stopped_logs]))
+            elif not tmin < 1:          # no face within r: nothing to sum, no cap to evaluate
                 forms["cap"] = forms["union"] = zero
                 out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
-                continue
-            out.append(_sums_row(d, TS[i], n, tmin, int(n_fin[i]), forms, dps, n_decision, stop_vacuous,
-                                 lj[seg], l_low[seg], l_up[seg]))
+            else:
+                out.append(forms)       # completed below, with the other rows that need sums
+        todo = [i for i, o in enumerate(out) if isinstance(o, dict)]
+        if todo:
+            for i, row in zip(todo, _sums_rows(d, TS, np.array(todo), tmins, n_fin, out, dps, n_decision,
+                                               stop_vacuous, li, lj, l_low, l_up)):
+                out[i] = row
     return out
 
 
-def _stopped_row(ts, ex, n, n_fin, forms, dps, n_decision, i, cols, low, up):
-    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`); ``cols``
-    are its live entries and ``low, up`` their log bounds."""
-    low_exact = low[ex[cols]]
-    lower = _mp_exp(_log_sum_down(low_exact)) if len(low_exact) else mpmath.mpf(0)
-    upper = _mp_exp(_log_sum_up(up))
+def _stopped_log_sums(m, n_hidden, li, lj, exact, low, up):
+    """Per row, from the live entries ``(li, lj)`` and their log bounds: the lower bound of the log
+    of the sum over the exact entries, the upper bound of the log of the sum over all of them, the
+    largest lower bound of an exact entry and the upper bound of the log of the hidden entries' sum
+    (for :func:`_stopped_row`)."""
+    ex = exact[li, lj]
+    _, lower = segment_log_sums(li[ex], low[ex], m)
+    upper, _ = segment_log_sums(li, up, m)
+    best = np.full(m, -np.inf)
+    count = np.bincount(li[ex], minlength=m)
+    if count.any():                    # li ascending: each row's exact entries are one run
+        nonempty = np.flatnonzero(count)
+        best[nonempty] = np.maximum.reduceat(low[ex], np.concatenate(([0], np.cumsum(count)))[nonempty])
+    hid = lj < n_hidden
+    hidden_up, _ = segment_log_sums(li[hid], up[hid], m)
+    return lower, upper, best, hidden_up
+
+
+def _stopped_row(n, n_fin, n_live, forms, dps, i, logs):
+    """The certified lower bounds of a row stopped early (see :func:`bound_forms_batch`) from its
+    row of :func:`_stopped_log_sums`."""
+    lower_log, upper_log, best, hidden_log = logs
+    zero = mpmath.mpf(0)
+    lower = _mp_exp(lower_log) if lower_log > -math.inf else zero
+    upper = _mp_exp(upper_log) if upper_log > -math.inf else zero
     # C_d(t_min) >= C_d(t_j) >= its lower bound for every exact t_j (C_d decreases)
-    forms["cap"] = n * _mp_exp(float(low_exact.max())) if len(low_exact) else mpmath.mpf(0)
+    forms["cap"] = n * _mp_exp(best) if best > -math.inf else zero
     forms["union"] = lower
     if not all(forms[f] >= 1 for f in FORMS):
         raise ValueError(f"row {i} was stopped as vacuous but its lower bounds at this radius are not all >= 1: "
                          f"{ {f: mpmath.nstr(v, 6) for f, v in forms.items()} }")
-    hid = cols < n - n_decision
-    hidden_up = _mp_exp(_log_sum_up(up[hid])) if hid.any() else mpmath.mpf(0)
-    union = UnionSum(upper, lower, upper, 0, len(cols), n_fin - len(cols), False, True, dps, stopped=True)
+    hidden_up = _mp_exp(hidden_log) if hidden_log > -math.inf else zero
+    union = UnionSum(upper, lower, upper, 0, n_live, n_fin - n_live, False, True, dps, stopped=True)
     return forms, -hidden_up, union
 
 
-def _sums_row(d, ts, n, tmin, n_fin, forms, dps, n_decision, stop_vacuous, cols, low, up):
-    """The cap form, the union and the bracket of one row with a face within r (``cols`` its live
-    entries, ``low, up`` their log bounds)."""
+def _sums_rows(d, TS, rows, tmins, n_fin, forms, dps, n_decision, stop_vacuous, li, lj, low, up):
+    """The cap form, the union and the bracket of the rows ``rows`` (each with a face within r),
+    all at once: ``forms[i]`` holds row ``i``'s closed forms; ``(li, lj)`` are the batch's live
+    entries and ``low, up`` their log bounds.  A list of ``(forms, bracket, union)``.
+
+    Each row's cap form is the rounded midpoint of its ``C_d(t_min)`` ball at ``dps + 5`` digits,
+    and its two sums use that ball and the one at its nearest decision face (``own``); the other
+    terms the prefixes need are evaluated at ``dps + 3`` digits, once for the batch."""
     zero = mpmath.mpf(0)
-    tdec = float(ts[n - n_decision:].min())
-    heights = sorted({tmin} | ({tdec} if tdec < 1 else set()))
-    cache, mids = {}, {}             # (d, dps, t) -> certified ball, shared by the sums; t -> cap form
-    for v, (mid, ball) in zip(heights, cap_floats(d, heights, dps=dps + 5)):
-        mids[v], cache[(d, dps, v)] = mid, ball
-    forms["cap"] = n * mids[tmin]
-    top = mids[tdec] if tdec < 1 else zero
-    order = np.argsort(ts[cols], kind="stable")
-    idx, low, up = cols[order], low[order], up[order]
-    live = ts[idx]
-    union = sum_from_bounds(d, live, low, up, n_fin - len(live), dps=dps,
-                            stop_above=1 if stop_vacuous else None, cache=cache)
-    forms["union"] = union.lower if union.vacuous else union.value
-    hid = idx < n - n_decision
-    n_hidden_fin = int(np.isfinite(ts[:n - n_decision]).sum())
+    n = TS.shape[1]
+    n_h = n - n_decision
+    tdec = TS[rows, n_h:].min(axis=1)
+    wanted = sorted({float(v) for v in tmins[rows]} | {float(v) for v in tdec if v < 1})
+    balls = dict(zip(wanted, cap_floats(d, wanted, dps=dps + 5)))      # t -> (cap form, ball)
+    own, tops = [], []
+    for i, tm, td in zip(rows, tmins[rows], tdec):
+        mine = {float(tm): balls[float(tm)][1]}
+        top = zero
+        if td < 1:
+            mine[float(td)] = balls[float(td)][1]
+            top = balls[float(td)][0]
+        forms[i]["cap"] = n * balls[float(tm)][0]
+        own.append(mine)
+        tops.append(top)
+    # the live entries of these rows, renumbered 0.. and sorted by height within each row (stable)
+    slot = np.full(TS.shape[0], -1)
+    slot[rows] = np.arange(len(rows))
+    keep = slot[li] >= 0
+    er, ec = slot[li[keep]], lj[keep]
+    et = TS[li[keep], ec]
+    order = np.lexsort((et, er))
+    er, ec, et, el, eu = er[order], ec[order], et[order], low[keep][order], up[keep][order]
+    count = np.bincount(er, minlength=len(rows))
+    cache = {}
+    unions = sums_from_bounds(d, er, et, el, eu, list(n_fin[rows] - count), dps=dps,
+                              stop_above=[1] * len(rows) if stop_vacuous else None, cache=cache, own=own)
+    hid = ec < n_h
+    n_hidden_fin = np.isfinite(TS[rows, :n_h]).sum(axis=1)
     # stop_vacuous: once the hidden sum is certified >= top the bracket is certified <= 0 (with
     # top = 0 at once); the bracket is then top minus the closed-form upper bound of the sum.
-    hs = sum_from_bounds(d, live[hid], low[hid], up[hid], n_hidden_fin - int(hid.sum()), dps=dps,
-                         stop_above=top if stop_vacuous else None, cache=cache)
-    bracket = top - hs.value
-    return forms, +bracket, union
+    hidden = sums_from_bounds(d, er[hid], et[hid], el[hid], eu[hid],
+                              list(n_hidden_fin - np.bincount(er[hid], minlength=len(rows))), dps=dps,
+                              stop_above=tops if stop_vacuous else None, cache=cache, own=own)
+    out = []
+    for k, i in enumerate(rows):
+        union = unions[k]
+        forms[i]["union"] = union.lower if union.vacuous else union.value
+        out.append((forms[i], +(tops[k] - hidden[k].value), union))
+    return out
 
 
 def gap_at(net, x, radius, *, samples=2000, rng=None, dps=10):

@@ -36,6 +36,7 @@ from .contexts import isolated
 __all__ = ["cap", "cap_and_enclosure", "cap_floats", "log_cap", "cap_method", "Enclosure", "ConvergenceError"]
 
 MODELS = ("sphere", "ball")
+_ZERO, _ONE = mpmath.mpf(0), mpmath.mpf(1)
 MAX_ATTEMPTS = 8
 
 
@@ -259,7 +260,10 @@ def cap_and_enclosure(d, t, *, model="sphere", dps=30, maxprec=None):
 def cap_floats(d, ts, *, dps=30):
     """``[cap_and_enclosure(d, t, dps=dps) for t in ts]`` for float heights ``t`` (sphere model):
     the same pairs, bit for bit, with ``d`` and ``dps`` checked once and the parsing of each float
-    (exact: a float is its own binary value) done directly.  For the many caps of one union sum."""
+    (exact: a float is its own binary value) done directly.  For the many caps of one union sum:
+    its heights are computed floats, meant as the binary numbers they are, so no PrecisionWarning
+    is given for them at any ``dps`` (``cap`` warns for a float such as 0.1, which was likely meant
+    as a decimal)."""
     d = validate.dimension(d, "d")
     dps = validate.dps(dps)
     bits = _target_bits(dps)
@@ -267,12 +271,13 @@ def cap_floats(d, ts, *, dps=30):
     out = []
     for t in ts:
         t = float(t)
-        if not (0 < abs(t) < 1) or d <= 3:
+        if not abs(t) <= 1:                   # nan or out of range: cap's message, naming the float
             out.append(_cap_parts(d, t, "sphere", dps, None))
             continue
-        validate.warn_float(t, "t", dps)
-        with mpmath.workprec(64):
-            tv = mpmath.mpf(t)
+        tv = mpmath.mp.make_mpf(mpmath.libmp.from_float(t))        # exact: a float is a binary number
+        if t == 0 or abs(t) == 1 or d <= 3:
+            out.append(_cap_parts(d, tv, "sphere", dps, None))
+            continue
         out.append(_certified_parts(_Args(d, tv, None, None, bits, maxprec)))
     return out
 
@@ -295,8 +300,7 @@ def _certified_parts(args):
         return 1 - core if negative else core
 
     (lo, mid, hi), plan = _certify(args, finish, "cap")
-    return _round(mid, args.bits), Enclosure(max(lo, mpmath.mpf(0)), min(hi, mpmath.mpf(1)),
-                                             kernels.METHOD_NAMES[plan.method])
+    return _round(mid, args.bits), Enclosure(max(lo, _ZERO), min(hi, _ONE), kernels.METHOD_NAMES[plan.method])
 
 
 @isolated

@@ -83,6 +83,12 @@ def estimates(d, t):
     return Estimates(log_a, log_t, log_xi, xi_f, log_a + log_xi, math.exp(log_t) if log_t > -700 else 0.0)
 
 
+# Tables for the float estimates (the same values math.lgamma and math.log give each time).
+_LG_HALF = [math.lgamma(n + 0.5) for n in range(MAX_UNIFORM_TERMS + 2)]
+_LG_ONE = [math.lgamma(n + 1) for n in range(MAX_UNIFORM_TERMS + 2)]
+_LOG_INT = [-math.inf] + [math.log(k) for k in range(1, 2 * MAX_UNIFORM_TERMS + 4)]
+
+
 def _log_erfcx_lower(log_lam):
     """A lower estimate of log erfcx(sqrt(lambda)) (erfcx(y) >= 1/(sqrt(pi) y + 1))."""
     if log_lam > 1400:
@@ -100,10 +106,10 @@ def uniform_terms(est, target_bits):
     log_j0 = 0.5 * (LOG_PI - est.log_a) + _log_erfcx_lower(est.log_lam)
     goal = -target_bits * LN2
     previous = math.inf
+    log_a, half_log_xi, log_r = est.log_a, -0.5 * est.log_xi, math.log(r)
     for n in range(1, MAX_UNIFORM_TERMS + 1):
-        log_jn = min(math.lgamma(n + 0.5) - (n + 0.5) * est.log_a,
-                     -0.5 * est.log_xi + math.lgamma(n + 1) - (n + 1) * est.log_a)
-        err = log_k + log_jn - log_j0 - n * math.log(r)
+        log_jn = min(_LG_HALF[n] - (n + 0.5) * log_a, half_log_xi + _LG_ONE[n] - (n + 1) * log_a)
+        err = log_k + log_jn - log_j0 - n * log_r
         if err <= goal:
             return n
         if err > previous:      # past the smallest term (n ~ a r): the expansion cannot get there
@@ -134,7 +140,8 @@ def plan(d, t, target_bits):
             candidates.append((5 * n_tail + 30, Plan("tail", n_tail, int(lam_bits) + 12)))
     n_uni = uniform_terms(est, target_bits + 8)
     if n_uni is not None:
-        loss = lam_bits + sum(max(0.0, (est.log_lam - math.log(k + 1)) / LN2) for k in range(n_uni))
+        log_lam = est.log_lam
+        loss = lam_bits + sum(max(0.0, (log_lam - _LOG_INT[k]) / LN2) for k in range(1, n_uni + 1))
         xi_steps = 0 if est.xi >= 1 else _backward_extra(est.xi, n_uni, target_bits + int(loss) + 20)
         cost = 14 * n_uni + 0.15 * n_uni * n_uni + 2 * xi_steps + 60
         candidates.append((cost, Plan("uniform", n_uni, int(loss) + 16)))
@@ -148,9 +155,11 @@ def _backward_extra(xi, n, bits):
     log_xi = math.log(xi) if xi > 0 else -745.0
     goal = -bits * LN2
     m, acc = 0, 0.0
+    table = len(_LOG_INT)
     while acc > goal or m < 2:
         m += 1
-        acc += log_xi - math.log(n + m + 1)
+        k = n + m + 1
+        acc += log_xi - (_LOG_INT[k] if k < table else math.log(k))
     return m
 
 
@@ -226,17 +235,39 @@ def _taylor_E(t, x, xi, n):
             e.append((q_k - e[-1]) / xi)
         return e
     top = n + _backward_extra(float(xi.mid()), n, _prec() + 20)
-    fact = arb.fac_ui(top + 1)
-    e_k = arb(0, (1 / fact).upper())
-    inv_fact = 1 / fact * (top + 1)         # 1/top!
+    e_k, inv_facts = _inverse_factorials(top, _prec())
     coeffs = [None] * n
+    mx = -x
     for k in range(top, 0, -1):
-        q_k = x * inv_fact if k % 2 else -x * inv_fact
-        e_k = q_k - xi * e_k                # e_{k-1}
-        inv_fact = inv_fact * k
+        e_k = (x if k % 2 else mx) * inv_facts[k] - xi * e_k        # e_{k-1}
         if k - 1 < n:
             coeffs[k - 1] = e_k
     return coeffs
+
+
+@functools.lru_cache(maxsize=256)
+def _inverse_factorials(top, prec):
+    """``(arb(0, 1/(top+1)!), (None, 1/1!, ..., 1/top!))`` at ``prec`` bits, for the backward
+    recurrence of :func:`_taylor_E` (the enclosure of the far coefficient and the sequence
+    ``1/top!, 1/(top-1)!, ...`` it multiplies, computed downwards from ``1/(top+1)!``)."""
+    with ctx.workprec(prec):
+        fact = arb.fac_ui(top + 1)
+        start = arb(0, (1 / fact).upper())
+        inv_fact = 1 / fact * (top + 1)         # 1/top!
+        table = [None] * (top + 1)
+        for k in range(top, 0, -1):
+            table[k] = inv_fact
+            inv_fact = inv_fact * k
+    return start, tuple(table)
+
+
+@functools.lru_cache(maxsize=64)
+def _uniform_constants(prec):
+    """The constants of :func:`uniform`'s remainder bound and final factor at ``prec`` bits."""
+    with ctx.workprec(prec):
+        rho = arb(RHO_NUM) / RHO_DEN
+        r = arb(R_NUM) / R_DEN
+        return rho, r, arb(H0_NUM) / H0_DEN, arb(H1_NUM) / H1_DEN, 1 - r / rho, 2 * arb.pi().sqrt(), arb(0.5)
 
 
 def uniform(d, t, x, xi, n):
@@ -261,23 +292,22 @@ def uniform(d, t, x, xi, n):
         q_half = lam.sqrt().erfc()
     else:
         q_half = lam.gamma_upper(arb(0.5), regularized=1)
+    rho, r, h0, h1, shrink, two_sqrt_pi, half = _uniform_constants(_prec())
     j_prev, j_cur = None, (_pi() / a).sqrt() * q_half
     total = p[0] * j_cur
     for k in range(n):
         if k == 0:
-            j_next = ((arb(0.5) - lam) * j_cur + (-lam).exp() * xi.sqrt()) / a
+            j_next = ((half - lam) * j_cur + (-lam).exp() * xi.sqrt()) / a
         else:
-            j_next = ((k + arb(0.5) - lam) * j_cur + k * xi * j_prev) / a
+            j_next = ((k + half - lam) * j_cur + k * xi * j_prev) / a
         j_prev, j_cur = j_cur, j_next
         if k + 1 < n:
             total += p[k + 1] * j_cur
-    rho = arb(RHO_NUM) / RHO_DEN
-    r = arb(R_NUM) / R_DEN
-    m_rho = arb.max(arb(H0_NUM) / H0_DEN, arb(H1_NUM) / H1_DEN * (xi + rho)).sqrt()
-    k_const = m_rho / (1 - r / rho) + (1 + xi + r).sqrt()
+    m_rho = arb.max(h0, h1 * (xi + rho)).sqrt()
+    k_const = m_rho / shrink + (1 + xi + r).sqrt()
     bound = (k_const * j_cur.abs_upper() / r ** n).upper()
     total = total + arb(0, bound)
-    return total * _half_rising(d, _prec()) / (2 * arb.pi().sqrt())
+    return total * _half_rising(d, _prec()) / two_sqrt_pi
 
 
 def evaluate(method, d, t, n):

@@ -29,7 +29,8 @@ from scipy.special import betaln
 
 from .cap import cap_floats
 
-__all__ = ["UnionSum", "union_sum", "log_term_bounds", "sorted_log_bounds", "sum_from_bounds", "vacuous_rows"]
+__all__ = ["UnionSum", "union_sum", "log_term_bounds", "segment_log_sums", "sorted_log_bounds", "sum_from_bounds",
+           "sums_from_bounds", "vacuous_rows"]
 
 # Relative safety margin on the float64 logarithms: their rounding error is below 1e-15 * (1 + |log|)
 # (a handful of correctly rounded operations); the margin is a thousand times that.
@@ -60,10 +61,24 @@ class UnionSum:
         return self.n_exact + self.n_bounded + self.n_zero
 
 
+# Heights per block of log_term_bounds: its dozen temporaries then stay in the cache (a million
+# heights at once allocate, and fault in, a dozen fresh 8 MB arrays).
+_BOUNDS_BLOCK = 32768
+
+
 def log_term_bounds(d, t):
     """``(log_lower, log_upper)``: float64 arrays bracketing ``log C_d(t)`` for ``0 < t < 1``
     (widened by the safety margin)."""
     t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or len(t) <= _BOUNDS_BLOCK:
+        return _log_term_bounds(d, t)
+    low, up = np.empty(len(t)), np.empty(len(t))
+    for s in range(0, len(t), _BOUNDS_BLOCK):
+        low[s:s + _BOUNDS_BLOCK], up[s:s + _BOUNDS_BLOCK] = _log_term_bounds(d, t[s:s + _BOUNDS_BLOCK])
+    return low, up
+
+
+def _log_term_bounds(d, t):
     d = float(d)
     log_B = betaln((d - 1) / 2, 0.5)
     with np.errstate(divide="ignore"):
@@ -92,13 +107,23 @@ def vacuous_rows(d, n, t):
     The sum of the lower bounds is taken in float64 (each ``exp`` within 2^-52, the sum within
     ``m 2^-53`` relative: both far below the 1e-9 taken off it)."""
     t = np.asarray(t, dtype=float)
-    rows, cols = np.nonzero(t < 1)
-    low = sorted_log_bounds(d, t[rows, cols])[0] if len(rows) else np.empty(0)
-    total = np.bincount(rows, weights=np.exp(low), minlength=t.shape[0])
-    best = np.full(t.shape[0], -np.inf)               # the largest lower bound: C_d(min t) is above it
-    np.maximum.at(best, rows, low)
     goal = 1 + 1e-6
-    return (total * (1 - 1e-9) >= goal) & (math.log(n) + best >= math.log(goal) + _MARGIN * (1 + np.abs(best)))
+    out = np.zeros(t.shape[0], dtype=bool)
+    # Only rows with n C_d(min t) possibly >= goal can pass (every lower bound of a term is below
+    # C_d(min t), which is below the upper bound at min t): the others are not looked at further.
+    tmin = t.min(axis=1) if t.shape[1] else np.full(t.shape[0], np.inf)
+    cand = np.flatnonzero(tmin < 1)
+    if len(cand):
+        cand = cand[math.log(n) + sorted_log_bounds(d, tmin[cand])[1] >= math.log(goal)]
+    if not len(cand):
+        return out
+    rows, cols = np.nonzero(t[cand] < 1)
+    low = sorted_log_bounds(d, t[cand][rows, cols])[0]
+    total = np.bincount(rows, weights=np.exp(low), minlength=len(cand))
+    best = np.full(len(cand), -np.inf)                # the largest lower bound: C_d(min t) is above it
+    np.maximum.at(best, rows, low)
+    out[cand] = (total * (1 - 1e-9) >= goal) & (math.log(n) + best >= math.log(goal) + _MARGIN * (1 + np.abs(best)))
+    return out
 
 
 _POW10 = {}
@@ -130,15 +155,25 @@ def _mp_exp(x):
     return mpmath.exp(mpmath.mpf(x))
 
 
-def _log_sum_up(logs):
-    """An upper bound on log sum exp(logs): float logaddexp, widened for its n rounding steps."""
-    s = float(np.logaddexp.reduce(logs))
-    return s + _MARGIN * (len(logs) + abs(s))
-
-
-def _log_sum_down(logs):
-    s = float(np.logaddexp.reduce(logs))
-    return s - _MARGIN * (len(logs) + abs(s))
+def segment_log_sums(rows, logs, n_rows):
+    """``(upper, lower)``: bounds on ``log sum exp(logs)`` over the entries of each row (``rows``
+    the row of each entry, ascending; -inf for a row without entries), the float value widened by
+    ``_MARGIN (m + |log|)`` for ``m`` entries.  The sum is taken shifted by each row's largest
+    entry: every ``exp(l_j - max)`` is within ``(|l_j - max| + 2) u`` relative and ``x e^-x <= 1/e``,
+    so the log of the sum is within ``(1.4 m + 2) u + u |log|``, far inside the margin.  (The
+    suffix sums of :func:`sums_from_bounds`, by ``logaddexp.accumulate``, are ``m`` rounding steps of
+    ``logaddexp``, each within a few ``u`` of the log: inside the same margin.)"""
+    count = np.bincount(rows, minlength=n_rows)
+    top = np.full(n_rows, -np.inf)
+    if len(rows):                       # rows ascending: each row's entries are one run
+        nonempty = np.flatnonzero(count)
+        top[nonempty] = np.maximum.reduceat(logs, np.concatenate(([0], np.cumsum(count)))[nonempty])
+    live = np.isfinite(top)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.bincount(rows, weights=np.exp(logs - top[rows]), minlength=n_rows)
+        s = np.where(live, top + np.log(np.where(live, total, 1.0)), -np.inf)
+    pad = np.where(live, _MARGIN * (count + np.abs(np.where(live, s, 0.0))), 0.0)
+    return s + pad, s - pad
 
 
 def union_sum(d, t, *, dps=15, full=False, stop_above=None, cache=None):
@@ -173,36 +208,85 @@ def sum_from_bounds(d, live, low, up, n_zero, *, dps=15, full=False, stop_above=
     """The body of :func:`union_sum` once the live heights ``live`` (sorted, all ``< 1``) and
     their log bounds ``(low, up)`` (:func:`sorted_log_bounds`) are known; ``n_zero`` terms with
     ``t >= 1`` were left out.  Callers that need several sub-sums of one sum compute the bounds
-    once and pass masked slices (still sorted)."""
+    once and pass masked slices (still sorted).  The one-row case of :func:`sums_from_bounds`."""
+    live = np.asarray(live, dtype=float)
+    return sums_from_bounds(d, np.zeros(len(live), dtype=int), live, low, up, [n_zero], dps=dps, full=full,
+                            stop_above=None if stop_above is None else [stop_above], cache=cache)[0]
+
+
+def sums_from_bounds(d, rows, live, low, up, n_zero, *, dps=15, full=False, stop_above=None, cache=None, own=None):
+    """:func:`sum_from_bounds` for many sums at once: entry ``k`` (height ``live[k]``, log bounds
+    ``low[k], up[k]``) is a term of sum ``rows[k]``; ``rows`` ascending and, within a sum, the
+    heights ascending; ``n_zero`` (one per sum, which also gives their number) the terms with
+    ``t >= 1`` left out; ``stop_above`` ``None`` or one threshold per sum (``None`` entries allowed).
+    A list of :class:`UnionSum`, one per sum.  ``own`` (optional, one dict per sum) maps heights
+    of that sum to enclosures to use before ``cache`` (e.g. a cap form's own, more precise, ball).
+
+    The prefixes, the vacuous sums and the sums of the bounds are array operations over all the
+    sums; the caps the prefixes need (those not in ``cache``) are evaluated in one call."""
+    rows = np.asarray(rows, dtype=int)
+    low, up = np.asarray(low, dtype=float), np.asarray(up, dtype=float)
+    m = len(n_zero)
     with mpmath.workdps(dps + 10):
-        if len(live) == 0:
-            z = mpmath.mpf(0)
-            return UnionSum(z, z, z, 0, 0, n_zero, True, False, dps)
-        total_low = _log_sum_down(low)
-        if stop_above is not None and total_low >= _log_float(stop_above):
-            hi = _mp_exp(_log_sum_up(up))
-            return UnionSum(hi, _mp_exp(total_low), hi, 0, len(live), n_zero, False, True, dps)
-        n = len(live)
-        if full:
-            p = n
-        else:
-            prefix_low = np.logaddexp.accumulate(low)
-            suffix_up = np.logaddexp.accumulate(up[::-1])[::-1]        # suffix_up[i] = log sum_{j>=i} up_j
-            ok = suffix_up[1:] <= prefix_low[:-1] - (dps + 1) * math.log(10)
-            p = int(np.argmax(ok)) + 1 if ok.any() else n
-        heights = [float(v) for v in live[:p]]
+        count = np.bincount(rows, minlength=m)
+        start = np.concatenate(([0], np.cumsum(count)))
+        up_all, _ = segment_log_sums(rows, up, m)
+        _, low_all = segment_log_sums(rows, low, m)
+        thr = np.full(m, np.inf)
+        if stop_above is not None:
+            thr = np.array([np.inf if s is None else _log_float(s) for s in stop_above])
+        vacuous = (count > 0) & (low_all >= thr)
+        todo = np.flatnonzero((count > 0) & ~vacuous)
+        p = count.copy()
+        rest_up = np.full(m, -np.inf)
+        rest_low = np.full(m, -np.inf)
+        if len(todo):
+            width = int(count[todo].max())
+            pos = np.arange(len(rows)) - start[rows]
+            sel = np.isin(rows, todo)
+            slot = np.searchsorted(todo, rows[sel])
+            L = np.full((len(todo), width), -np.inf)
+            U = np.full((len(todo), width), -np.inf)
+            L[slot, pos[sel]], U[slot, pos[sel]] = low[sel], up[sel]
+            suffix_up = np.logaddexp.accumulate(U[:, ::-1], axis=1)[:, ::-1]    # suffix_up[:, j] = log sum_{i>=j} up_i
+            suffix_low = np.logaddexp.accumulate(L[:, ::-1], axis=1)[:, ::-1]
+            if not full and width > 1:
+                prefix_low = np.logaddexp.accumulate(L, axis=1)
+                ok = suffix_up[:, 1:] <= prefix_low[:, :-1] - (dps + 1) * math.log(10)
+                ok &= np.arange(width - 1)[None, :] < (count[todo] - 1)[:, None]
+                p[todo] = np.where(ok.any(axis=1), np.argmax(ok, axis=1) + 1, count[todo])
+            k = p[todo]
+            inner = np.flatnonzero(k < count[todo])          # sums with terms left to the bounds
+            r_up, r_low = suffix_up[inner, k[inner]], suffix_low[inner, k[inner]]
+            n_rest = count[todo][inner] - k[inner]
+            rest_up[todo[inner]] = r_up + _MARGIN * (n_rest + np.abs(r_up))
+            rest_low[todo[inner]] = r_low - _MARGIN * (n_rest + np.abs(r_low))
         if cache is None:
             cache = {}
-        missing = sorted({v for v in heights if (d, dps, v) not in cache})
+        heights = {i: [float(v) for v in live[start[i]:start[i] + p[i]]] for i in todo}
+        mine = own if own is not None else [{}] * m
+        missing = sorted({v for i, hs in heights.items() for v in hs if v not in mine[i] and (d, dps, v) not in cache})
         for v, (_, e) in zip(missing, cap_floats(d, missing, dps=dps + 3)):
             cache[(d, dps, v)] = e
-        encl = [cache[(d, dps, v)] for v in heights]
-        exact_hi = mpmath.fsum(e.hi for e in encl)
-        exact_lo = mpmath.fsum(e.lo for e in encl)
-        if p < n:
-            rest, rest_low = _mp_exp(_log_sum_up(up[p:])), _mp_exp(_log_sum_down(low[p:]))
-        else:
-            rest = rest_low = mpmath.mpf(0)
-        value = exact_hi + rest
-        certified = rest <= _ten_to(-dps) * value
-        return UnionSum(+value, +(exact_lo + rest_low), +rest, p, n - p, n_zero, bool(certified), False, dps)
+        zero = mpmath.mpf(0)
+        out = []
+        for i in range(m):
+            n = int(count[i])
+            if n == 0:
+                out.append(UnionSum(zero, zero, zero, 0, 0, n_zero[i], True, False, dps))
+            elif vacuous[i]:
+                hi = _mp_exp(up_all[i])
+                out.append(UnionSum(hi, _mp_exp(low_all[i]), hi, 0, n, n_zero[i], False, True, dps))
+            else:
+                encl = [mine[i][v] if v in mine[i] else cache[(d, dps, v)] for v in heights[i]]
+                exact_hi = mpmath.fsum(e.hi for e in encl)
+                exact_lo = mpmath.fsum(e.lo for e in encl)
+                if p[i] < n:
+                    rest, rest_lo = _mp_exp(rest_up[i]), _mp_exp(rest_low[i])
+                else:
+                    rest = rest_lo = zero
+                value = exact_hi + rest
+                certified = rest <= _ten_to(-dps) * value
+                out.append(UnionSum(+value, +(exact_lo + rest_lo), +rest, int(p[i]), n - int(p[i]), n_zero[i],
+                                    bool(certified), False, dps))
+        return out

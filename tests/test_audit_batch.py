@@ -1,5 +1,7 @@
 """The batched forms of the bound (bound_forms_batch) against one call per input and against the
 previous per-input implementation (one cap call per form, union_sum for the sums)."""
+import warnings
+
 import mpmath
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from relucap.numerics.audit import bound_forms_at, bound_forms_batch
 from relucap.numerics.cap import cap, cap_and_enclosure, cap_floats
 from relucap.numerics.union import union_sum
+from relucap.numerics.validate import PrecisionWarning
 
 
 def reference_forms(d, distances, r, *, dps, n_decision, stop_vacuous):
@@ -120,10 +123,23 @@ def test_cap_floats_are_cap_bit_for_bit():
     ts = [0.0, 1e-9, 0.013, 0.2, 0.5, 0.87, 0.999999, -0.3, 1.0, -1.0]
     for d in (2, 3, 5, 784, 10**6):
         for dps in (8, 13, 20):
-            pairs = cap_floats(d, ts, dps=dps)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")            # computed heights: no PrecisionWarning
+                pairs = cap_floats(d, ts, dps=dps)
             for t, (value, ball) in zip(ts, pairs):
-                assert (value, ball) == cap_and_enclosure(d, t, dps=dps)
-                assert value == cap(d, t, dps=dps) and ball == cap(d, t, dps=dps, certified=True)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", PrecisionWarning)   # cap warns for such floats at 20 digits
+                    assert (value, ball) == cap_and_enclosure(d, t, dps=dps)
+                    assert value == cap(d, t, dps=dps) and ball == cap(d, t, dps=dps, certified=True)
+
+
+def test_batch_at_many_digits_warns_of_nothing():
+    D = random_distances(np.random.default_rng(1), 6, 30, 0.5, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bound_forms_batch(784, D, 0.5, dps=25, n_decision=3)
+    with pytest.raises(ValueError, match="t"):
+        cap_floats(10, [1.5])
 
 
 @pytest.mark.parametrize("bad, match", [
