@@ -122,18 +122,24 @@ def cmd_lipschitz(args):
     payload = {"network": {"dim": net.dim, "widths": list(net.widths), "n_units": net.n_units},
                "p": "inf" if p == math.inf else str(p)}
     rows = []
+    raw = {}             # the numbers behind the rows, for the combined bracket of a timed-out search
     if method in ("lower", "all"):
-        payload["lower"] = _result(lipschitz(net, method="lower", p=p, rng=seed, samples=samples))
+        res = lipschitz(net, method="lower", p=p, rng=seed, samples=samples)
+        raw["lower"] = (res.value, res.method)
+        payload["lower"] = _result(res)
     if method in ("exact", "all"):
         try:
             payload["exact"] = _result(lipschitz(net, method="exact", p=p, solver=args.solver,
                                                  max_cells=max_cells, time_limit=time_limit))
         except LipschitzTimeout as exc:
             b = exc.bracket
+            raw["exact"] = b
             payload["exact"] = {"value": None, "kind": "exact", "skipped": b.status,
                                 "bracket": _bracket(b)}
     if method in ("upper", "all"):
-        payload["upper"] = _result(lipschitz(net, method="upper", p=p))
+        res = lipschitz(net, method="upper", p=p)
+        raw["upper"] = (res.value, res.method)
+        payload["upper"] = _result(res)
     if method == "bracket":
         b = lipschitz(net, method="bracket", p=p, solver=args.solver, max_cells=max_cells,
                       time_limit=time_limit, sdp=not args.no_sdp, rng=seed, samples=samples)
@@ -152,6 +158,18 @@ def cmd_lipschitz(args):
                 rows.append((kind, f"in [{b['lower']}, {b['upper']}]", b["status"][:90]))
                 continue
             rows.append((kind, r["value"] if r["value"] is not None else "-", r.get("method", r.get("skipped", ""))[:70]))
+    if "exact" in raw and len(raw) > 1:
+        # the exact search's own bracket can be looser than the rows around it: state what they
+        # prove together (its lower end is a value at a point, its upper end a certified bound)
+        b = raw["exact"]
+        lo, lo_by = max(([raw["lower"]] if "lower" in raw else []) + [(b.lower, "exact search (partial)")],
+                        key=lambda v: v[0])          # ties go to the row of its own
+        hi, hi_by = min(([raw["upper"]] if "upper" in raw else []) + [(b.upper, "exact search (partial)")],
+                        key=lambda v: v[0])
+        payload["known"] = {"lower": fmt(lo, DIGITS), "upper": fmt(hi, DIGITS), "lower_method": lo_by,
+                            "upper_method": hi_by}
+        rows.append(("known", f"in [{fmt(lo, DIGITS)}, {fmt(hi, DIGITS)}]",
+                     f"the rows above together: lower by {lo_by}, upper by {hi_by}"[:90]))
     text = f"{net!r}, p = {payload['p']}\n" + text_table(rows, ("kind", "Lip_p", "method"))
     if args.gap:
         if p != 2:

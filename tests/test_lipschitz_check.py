@@ -107,6 +107,13 @@ def test_cli_lipschitz_exact_time_out_is_a_labelled_bracket(capsys):
     b = out["exact"]["bracket"]
     assert float(b["lower"]) <= float(out["lower"]["value"]) * (1 + 1e-12) or float(b["lower"]) > 0
     assert float(b["lower"]) <= float(b["upper"])
+    # what the three rows prove together: the larger lower end, the smaller upper end
+    known = out["known"]
+    assert float(known["lower"]) == max(float(b["lower"]), float(out["lower"]["value"]))
+    assert float(known["upper"]) == min(float(b["upper"]), float(out["upper"]["value"]))
+    assert known["lower_method"] in (out["lower"]["method"], "exact search (partial)")
+    assert main(argv) == 0
+    assert "known" in capsys.readouterr().out
     assert main(argv + ["--method", "exact"]) == 0
     text = capsys.readouterr().out
     assert "in [" in text and "time limit reached" in text
