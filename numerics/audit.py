@@ -48,7 +48,7 @@ from . import validate
 from .cap import ConvergenceError, _to_mpf, cap_floats
 from .cells import cell_distances
 from .network import as_generator
-from .union import UnionSum, _mp_exp, segment_log_sums, sorted_log_bounds, sums_from_bounds
+from .union import UnionSum, _mp_exp, segment_log_sums, segment_max, sorted_log_bounds, sums_from_bounds
 
 __all__ = ["AuditRow", "AuditResult", "audit", "bound_forms_at", "bound_forms_batch", "gap_at", "load_data", "COUNT_KEYS"]
 
@@ -245,11 +245,7 @@ def _stopped_log_sums(m, n_hidden, li, lj, exact, low, up):
     ex = exact[li, lj]
     _, lower = segment_log_sums(li[ex], low[ex], m)
     upper, _ = segment_log_sums(li, up, m)
-    best = np.full(m, -np.inf)
-    count = np.bincount(li[ex], minlength=m)
-    if count.any():                    # li ascending: each row's exact entries are one run
-        nonempty = np.flatnonzero(count)
-        best[nonempty] = np.maximum.reduceat(low[ex], np.concatenate(([0], np.cumsum(count)))[nonempty])
+    best = segment_max(li[ex], low[ex], m)
     hid = lj < n_hidden
     hidden_up, _ = segment_log_sums(li[hid], up[hid], m)
     return lower, upper, best, hidden_up

@@ -29,8 +29,8 @@ from scipy.special import betaln
 
 from .cap import cap_floats
 
-__all__ = ["UnionSum", "union_sum", "log_term_bounds", "segment_log_sums", "sorted_log_bounds", "sum_from_bounds",
-           "sums_from_bounds", "vacuous_rows"]
+__all__ = ["UnionSum", "union_sum", "log_term_bounds", "segment_log_sums", "segment_max", "sorted_log_bounds",
+           "sum_from_bounds", "sums_from_bounds", "vacuous_rows"]
 
 # Relative safety margin on the float64 logarithms: their rounding error is below 1e-15 * (1 + |log|)
 # (a handful of correctly rounded operations); the margin is a thousand times that.
@@ -120,8 +120,7 @@ def vacuous_rows(d, n, t):
     rows, cols = np.nonzero(t[cand] < 1)
     low = sorted_log_bounds(d, t[cand][rows, cols])[0]
     total = np.bincount(rows, weights=np.exp(low), minlength=len(cand))
-    best = np.full(len(cand), -np.inf)                # the largest lower bound: C_d(min t) is above it
-    np.maximum.at(best, rows, low)
+    best = segment_max(rows, low, len(cand))          # the largest lower bound: C_d(min t) is above it
     out[cand] = (total * (1 - 1e-9) >= goal) & (math.log(n) + best >= math.log(goal) + _MARGIN * (1 + np.abs(best)))
     return out
 
@@ -155,6 +154,17 @@ def _mp_exp(x):
     return mpmath.exp(mpmath.mpf(x))
 
 
+def segment_max(rows, values, n_rows):
+    """The largest of ``values`` in each row (``rows`` the row of each entry, ascending: each row's
+    entries are one run); -inf for a row without entries."""
+    out = np.full(n_rows, -np.inf)
+    if len(rows):
+        count = np.bincount(rows, minlength=n_rows)
+        nonempty = np.flatnonzero(count)
+        out[nonempty] = np.maximum.reduceat(values, np.concatenate(([0], np.cumsum(count)))[nonempty])
+    return out
+
+
 def segment_log_sums(rows, logs, n_rows):
     """``(upper, lower)``: bounds on ``log sum exp(logs)`` over the entries of each row (``rows``
     the row of each entry, ascending; -inf for a row without entries), the float value widened by
@@ -164,10 +174,7 @@ def segment_log_sums(rows, logs, n_rows):
     suffix sums of :func:`sums_from_bounds`, by ``logaddexp.accumulate``, are ``m`` rounding steps of
     ``logaddexp``, each within a few ``u`` of the log: inside the same margin.)"""
     count = np.bincount(rows, minlength=n_rows)
-    top = np.full(n_rows, -np.inf)
-    if len(rows):                       # rows ascending: each row's entries are one run
-        nonempty = np.flatnonzero(count)
-        top[nonempty] = np.maximum.reduceat(logs, np.concatenate(([0], np.cumsum(count)))[nonempty])
+    top = segment_max(rows, logs, n_rows)
     live = np.isfinite(top)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.bincount(rows, weights=np.exp(logs - top[rows]), minlength=n_rows)
