@@ -104,7 +104,9 @@ class Conv:
                 idx[p, k] = int(np.ravel_multi_index(pos, S)) if inside else -1
         n_in = C * n_sp
         full = np.where(idx[None] >= 0, idx[None] + (np.arange(C) * n_sp)[:, None, None], n_in)  # (C, P, K)
-        self._gather = full
+        # the same index in (group, position, channel of the group, tap) order: the gathered patches
+        # are then already laid out as the product needs them, with no transposed copy
+        self._gather = np.ascontiguousarray(full.reshape(groups, Cg, P, K).transpose(0, 2, 1, 3))
         self._P, self._K, self._Cg, self._O = P, K, Cg, O
         from scipy import sparse
         rows = np.arange(full.size)
@@ -127,12 +129,12 @@ class Conv:
         B = H.shape[0]
         ext = np.concatenate([H, np.zeros((B, 1), dtype=H.dtype) if H.dtype != object
                               else np.full((B, 1), H.flat[0] * 0 if H.size else 0, dtype=object)], axis=1)
-        cols = ext[:, self._gather]                                   # (B, C, P, K)
         G, Cg, P, K = self.groups, self._Cg, self._P, self._K
-        cols = cols.reshape(B, G, Cg, P, K).transpose(0, 1, 3, 2, 4).reshape(B, G, P, Cg * K)
+        cols = ext[:, self._gather].reshape(B, G, P, Cg * K)          # (B, G, P, Cg*K)
         Wm = self._Wm if H.dtype != object else self._Wm.astype(object)
-        out = np.matmul(cols, Wm)                                     # (B, G, P, Og)
-        return out.transpose(0, 1, 3, 2).reshape(B, self._O * P)
+        # (G, Og, Cg*K) @ (B, G, Cg*K, P) -> (B, G, Og, P): already in output order (channel, position)
+        out = np.matmul(Wm.transpose(0, 2, 1), cols.transpose(0, 1, 3, 2))
+        return out.reshape(B, self._O * P)
 
     def __call__(self, H):
         out = self.linear(H)
