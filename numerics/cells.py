@@ -253,10 +253,12 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_
     sees (its rank for a matrix layer, the input basis for an implicit one), row norms, and the
     decision faces from the logits' Jacobian.  Agrees with ``net.cell(x).distances`` to rounding.
 
-    ``radius=r`` (networks of matrix layers): only the faces that may lie within ``r`` of ``x``, and
-    those needed to make ``a(x)`` exact, get their exact distance; see :func:`_radius_distances`
-    and :class:`CellDistances` (``exact``).  Inputs with more than ``dense_fraction`` of their faces
-    in that set take the full pass.
+    ``radius=r``: only the faces that may lie within ``r`` of ``x``, and those needed to make
+    ``a(x)`` exact, get their exact distance; see :func:`_radius_distances` and
+    :class:`CellDistances` (``exact``).  Inputs with more than ``dense_fraction`` of their faces in
+    that set take the full pass.  Implicit layers (convolutions, ...) are densified for it, once
+    per network (``net.weights``), when each has at most ``_DENSE_ENTRIES`` entries; a network with
+    a larger one takes the full pass (implicit products) with every distance exact.
 
     ``stop_vacuous=True`` (with ``radius``): an input stops as soon as the exact hidden distances
     found so far certify that its bound at ``r`` is vacuous -- ``sum_j C_d(a_j/r) >= 1`` and
@@ -274,7 +276,7 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_
         r = float(radius)
         if not (np.isfinite(r) and r > 0):
             raise ValueError(f"radius must be a finite number > 0, got {radius!r}")
-        if not net.implicit:
+        if not net.implicit or all(mp.in_size * mp.out_size <= _DENSE_ENTRIES for mp in net.maps):
             return _radius_distances(net, X, r, chunk=chunk, dense_fraction=dense_fraction,
                                      stop_vacuous=bool(stop_vacuous))
     return _full_distances(net, X, chunk=chunk)
@@ -282,6 +284,9 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_
 
 # Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
 # correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
+# Entries of the largest implicit layer the radius path densifies (64 MB in float64): the digits
+# CNN's convolutions (784 -> 1568 -> 784) have 1.2 million.
+_DENSE_ENTRIES = 2**23
 _NORM_MARGIN = 1e-9
 _PROBE = 8                                 # faces per input tried exactly before a full pass (stop_vacuous)
 _SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms
@@ -304,7 +309,7 @@ def _radius_distances(net, X, r, *, chunk=None, dense_fraction=0.1, stop_vacuous
     T = _first_basis(net)                               # (m x N_1): column i is unit i's gradient
     maps = net.maps
     L = net.depth
-    Ws = [mp.W for mp in maps]
+    Ws = list(net.weights)                              # dense matrices (implicit layers densified once)
     norms = _SPECTRAL.get(net)
     if norms is None:
         sig = np.array([np.linalg.norm(T, 2)] + [np.linalg.norm(W, 2) for W in Ws[1:]]) * (1 + _NORM_MARGIN)

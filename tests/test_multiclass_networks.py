@@ -160,6 +160,38 @@ def test_cnn_from_torch_is_exact_and_implicit():
     assert np.allclose(cd.distances, cell_distances(dense, X).distances, rtol=1e-9)
 
 
+def test_radius_path_on_a_cnn(monkeypatch):
+    """cell_distances(..., radius=r) on an implicit network (layers densified once): exact where it
+    says so, certified lower bounds elsewhere, the same forms; with a layer too large to densify,
+    the full implicit pass (every entry exact)."""
+    from relucap.numerics import cells as cells_mod
+    from relucap.numerics.audit import bound_forms_batch
+
+    net = from_torch(_cnn(3), input_shape=(1, 8, 8))
+    X = np.random.default_rng(4).standard_normal((40, 64))
+    full = cell_distances(net, X)
+    n_dec = net.n_outputs - 1
+    for q in (0.05, 0.3):
+        r = float(np.quantile(full.distances, q))
+        cd = cell_distances(net, X, radius=r, stop_vacuous=True)
+        ex, run = cd.exact, ~cd.stopped
+        assert not ex.all() and (cd.labels == full.labels).all()
+        assert np.allclose(cd.distances[ex], full.distances[ex], rtol=1e-10)
+        assert (cd.distances <= full.distances * (1 + 1e-12)).all()
+        assert (cd.distances[run][~ex[run]] >= r).all() and np.allclose(cd.a[run], full.a[run], rtol=1e-12)
+        got = bound_forms_batch(net.dim, cd.distances, r, dps=10, n_decision=n_dec, stop_vacuous=True,
+                                stopped=cd.stopped, exact=cd.exact)
+        want = bound_forms_batch(net.dim, full.distances, r, dps=10, n_decision=n_dec, stop_vacuous=True)
+        for (f, _, u), (g, _, v) in zip(got, want):
+            if u.stopped:
+                assert all(f[k] >= 1 for k in f) and g["union"] >= 1
+            else:
+                assert abs(f["union"] - g["union"]) <= 1e-9 * g["union"] and u.vacuous == v.vacuous
+    monkeypatch.setattr(cells_mod, "_DENSE_ENTRIES", 100)
+    big = cell_distances(net, X, radius=r, stop_vacuous=True)
+    assert big.exact.all() and np.array_equal(big.distances, full.distances)
+
+
 @pytest.mark.parametrize("conv", [(nn.Conv1d, (2, 9)), (nn.Conv2d, (2, 7, 6))])
 @pytest.mark.parametrize("kw", [dict(stride=2, padding=1), dict(padding="same", dilation=2), dict(groups=2, bias=False),
                                 dict(stride=(1, 2) if False else 3, padding=2)])
