@@ -214,6 +214,7 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
         ptr = np.searchsorted(li, np.arange(D.shape[0] + 1))
         if stopped is not None and stopped.any():
             stopped_logs = _stopped_log_sums(D.shape[0], n - n_decision, li, lj, exact, l_low, l_up)
+        todo = []                       # rows with a face within r: their sums are done together below
         for i in range(D.shape[0]):
             dmin, tmin = float(dmins[i]), float(tmins[i])
             if math.isfinite(dmin):
@@ -228,8 +229,8 @@ def bound_forms_batch(d, distances, r, *, dps=15, n_decision=1, stop_vacuous=Fal
                 forms["cap"] = forms["union"] = zero
                 out.append((forms, zero, UnionSum(zero, zero, zero, 0, 0, int(n_fin[i]), True, False, dps)))
             else:
-                out.append(forms)       # completed below, with the other rows that need sums
-        todo = [i for i, o in enumerate(out) if isinstance(o, dict)]
+                out.append(forms)
+                todo.append(i)
         if todo:
             for i, row in zip(todo, _sums_rows(d, TS, np.array(todo), tmins, n_fin, out, dps, n_decision,
                                                stop_vacuous, li, lj, l_low, l_up)):

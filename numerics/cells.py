@@ -282,11 +282,11 @@ def cell_distances(net, X, *, chunk=None, radius=None, dense_fraction=0.1, stop_
     return _full_distances(net, X, chunk=chunk)
 
 
-# Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
-# correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
 # Entries of the largest implicit layer the radius path densifies (64 MB in float64): the digits
 # CNN's convolutions (784 -> 1568 -> 784) have 1.2 million.
 _DENSE_ENTRIES = 2**23
+# Relative margin on the float64 norm bounds below: each is a product of at most a few hundred
+# correctly rounded operations on positive numbers (relative error < 1e-13); the margin is 1e4 times that.
 _NORM_MARGIN = 1e-9
 _PROBE = 8                                 # faces per input tried exactly before a full pass (stop_vacuous)
 _SPECTRAL = weakref.WeakKeyDictionary()     # network -> products of its layers' spectral norms

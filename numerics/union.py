@@ -117,8 +117,9 @@ def vacuous_rows(d, n, t):
         cand = cand[math.log(n) + sorted_log_bounds(d, tmin[cand])[1] >= math.log(goal)]
     if not len(cand):
         return out
-    rows, cols = np.nonzero(t[cand] < 1)
-    low = sorted_log_bounds(d, t[cand][rows, cols])[0]
+    tc = t[cand]
+    rows, cols = np.nonzero(tc < 1)
+    low = sorted_log_bounds(d, tc[rows, cols])[0]
     total = np.bincount(rows, weights=np.exp(low), minlength=len(cand))
     best = segment_max(rows, low, len(cand))          # the largest lower bound: C_d(min t) is above it
     out[cand] = (total * (1 - 1e-9) >= goal) & (math.log(n) + best >= math.log(goal) + _MARGIN * (1 + np.abs(best)))
@@ -238,11 +239,11 @@ def sums_from_bounds(d, rows, live, low, up, n_zero, *, dps=15, full=False, stop
         count = np.bincount(rows, minlength=m)
         start = np.concatenate(([0], np.cumsum(count)))
         up_all, _ = segment_log_sums(rows, up, m)
-        _, low_all = segment_log_sums(rows, low, m)
-        thr = np.full(m, np.inf)
+        vacuous = np.zeros(m, dtype=bool)
         if stop_above is not None:
+            _, low_all = segment_log_sums(rows, low, m)
             thr = np.array([np.inf if s is None else _log_float(s) for s in stop_above])
-        vacuous = (count > 0) & (low_all >= thr)
+            vacuous = (count > 0) & (low_all >= thr)
         todo = np.flatnonzero((count > 0) & ~vacuous)
         p = count.copy()
         rest_up = np.full(m, -np.inf)

@@ -66,9 +66,7 @@ def add_check_parser(inner):
 
 
 def _network(args):
-    import numpy as np
-
-    from relucap.numerics.network import ReLUNetwork, random_network
+    from relucap.numerics.network import random_network
 
     seed = validate.count(args.seed, "--seed", minimum=0)
     if args.weights:
